@@ -1,0 +1,213 @@
+"""The repository's consistency checks (run by `nox -s check`).
+
+    python tools/check.py
+
+Each check is a function that returns a list of problems (empty when all is well):
+
+- every step has the files of a standalone project;
+- every file that differs between step N-1 and step N is covered by step N's
+  docs page docs/steps/NN-name.md: included with a snippet line such as
+  `--8<-- "steps/NN-name/chat/models.py:section"` or named in the text by its
+  path inside the step, such as `chat/models.py` (migrations and removed files too);
+- every fenced code block in docs/ is an include (only `--8<--` lines) or a
+  console/bash/shell/sh/text/mermaid block: the docs never paste code;
+- the generated diffs in docs/diffs/ are current (`python tools/stepdiff.py`);
+- nothing in a step imports from another step or the repo root;
+- constraints.txt pins every package that a step requires.
+
+Exits 1 if any check fails.
+"""
+
+import re
+import sys
+from itertools import pairwise
+
+import stepdiff
+
+ROOT = stepdiff.ROOT
+INLINE_LANGUAGES = {"console", "bash", "shell", "sh", "text", "mermaid"}
+STEP_FILES = ["manage.py", "requirements.txt", "pytest.ini", "tests"]
+
+# pymdownx.snippets: `--8<-- "path"` on one line, or a block of paths between bare `--8<--` lines.
+SNIPPET_LINE = re.compile(r"""^\s*-+8<-+\s+(["']).+\1\s*$""")
+SNIPPET_MARKER = re.compile(r"^\s*-+8<-+\s*$")
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
+
+
+def check_step_layout(root=ROOT):
+    """Every step is a standalone project with its requirements, tests and pytest.ini."""
+    return [
+        f"steps/{step}/{name} is missing: every step is a complete, standalone project"
+        for step in stepdiff.list_steps(root)
+        for name in STEP_FILES
+        if not (root / "steps" / step / name).exists()
+    ]
+
+
+def mentions(text, path):
+    """True if the page names `path` (relative to a step), alone or as steps/NN-name/path."""
+    pattern = r"(?<![\w/.-])(?:steps/[\w.-]+/)?" + re.escape(path) + r"(?![\w/-])"
+    return re.search(pattern, text) is not None
+
+
+def check_docs_cover_changes(root=ROOT):
+    """Every file that step N adds, changes or removes is covered on step N's page."""
+    problems = []
+    for old, new in pairwise(stepdiff.list_steps(root)):
+        page = root / "docs" / "steps" / f"{new}.md"
+        changes = stepdiff.changed_files(root / "steps" / old, root / "steps" / new)
+        if not page.is_file():
+            problems.append(
+                f"{page.relative_to(root).as_posix()} is missing: steps/{new} changes "
+                f"{len(changes)} files since steps/{old} and every step needs its page"
+            )
+            continue
+        text = page.read_text(encoding="utf-8")
+        for status, path in changes:
+            if mentions(text, path):
+                continue
+            verb = {"A": "added", "M": "changed", "D": "removed"}[status]
+            source = old if status == "D" else new  # a removed file is only in the old step
+            problems.append(
+                f"docs/steps/{new}.md does not cover {path} ({verb} since {old}): include it "
+                f'(--8<-- "steps/{source}/{path}") or name `{path}` in the text'
+            )
+    return problems
+
+
+def fenced_blocks(text):
+    """Yield (line number, language, body lines) for each fenced code block."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match or (match["fence"][0] == "`" and "`" in match["info"]):
+            i += 1
+            continue
+        start, fence = i, match["fence"]
+        closing = re.compile(rf"^\s*{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        i += 1
+        while i < len(lines) and not closing.match(lines[i]):
+            i += 1
+        yield start + 1, language(match["info"]), lines[start + 1 : i]
+        i += 1
+
+
+def language(info):
+    """The language of a fence info string: `python title="x"`, `{ .python }`, `py3`..."""
+    info = info.strip()
+    if info.startswith("{"):
+        match = re.search(r"\.([\w+-]+)", info)
+        return match[1].lower() if match else ""
+    return re.split(r"[\s{]", info, maxsplit=1)[0].lower() if info else ""
+
+
+def is_include(body):
+    """True if a block's body holds only snippet lines (and blank lines)."""
+    in_block = found = False
+    for line in body:
+        if SNIPPET_MARKER.match(line):
+            in_block, found = not in_block, True
+        elif SNIPPET_LINE.match(line):
+            found = True
+        elif line.strip() and not in_block:
+            return False
+    return found
+
+
+def check_docs_code_blocks(root=ROOT):
+    """Code in the docs is included from steps/, never pasted (shell blocks excepted)."""
+    problems = []
+    for page in sorted((root / "docs").rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for line, lang, body in fenced_blocks(text):
+            if not is_include(body) and lang not in INLINE_LANGUAGES:
+                problems.append(
+                    f"{page.relative_to(root).as_posix()}:{line}: a ```{lang or '(no language)'} "
+                    f"block pastes code: include it with --8<-- from steps/, or use one of "
+                    f"{', '.join(sorted(INLINE_LANGUAGES))} for commands and output"
+                )
+    return problems
+
+
+def check_diffs_current(root=ROOT):
+    """docs/diffs/ matches the steps (regenerate with `python tools/stepdiff.py`)."""
+    return [
+        f"{path} is stale: run `python tools/stepdiff.py` and commit the result"
+        for path in stepdiff.stale_diffs(root)
+    ]
+
+
+CROSS_IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+steps\b|\bsys\.path\s*(?:\.(?:insert|append|extend)|\+?=)"
+)
+
+
+def check_no_cross_step_imports(root=ROOT):
+    """Nothing under a step imports from another step or edits sys.path to reach one."""
+    problems = []
+    for step in stepdiff.list_steps(root):
+        step_dir = root / "steps" / step
+        for rel in sorted(stepdiff.step_files(step_dir)):
+            if not rel.endswith(".py"):
+                continue
+            text = (step_dir / rel).read_text(encoding="utf-8")
+            for number, line in enumerate(text.splitlines(), 1):
+                if CROSS_IMPORT.search(line):
+                    problems.append(
+                        f"steps/{step}/{rel}:{number}: {line.strip()!r}: a step must stand "
+                        f"alone, without imports from other steps or sys.path changes"
+                    )
+    return problems
+
+
+def requirement_names(path):
+    """Normalised project names in a requirements file (options and comments skipped)."""
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#")[0])
+        if match:
+            names.add(re.sub(r"[-_.]+", "-", match[1]).lower())
+    return names
+
+
+def check_constraints_cover_requirements(root=ROOT):
+    """constraints.txt pins every requirement of every step (re-lock with `nox -s lock`)."""
+    constraints = root / "constraints.txt"
+    if not constraints.is_file():
+        return ["constraints.txt is missing: run `nox -s lock`"]
+    pinned = requirement_names(constraints)
+    return [
+        f"steps/{step}/requirements.txt needs {name}, which constraints.txt does not pin: "
+        f"run `nox -s lock`"
+        for step in stepdiff.list_steps(root)
+        if (root / "steps" / step / "requirements.txt").is_file()
+        for name in sorted(requirement_names(root / "steps" / step / "requirements.txt") - pinned)
+    ]
+
+
+CHECKS = [
+    check_step_layout,
+    check_docs_cover_changes,
+    check_docs_code_blocks,
+    check_diffs_current,
+    check_no_cross_step_imports,
+    check_constraints_cover_requirements,
+]
+
+
+def main(root=ROOT):
+    failed = 0
+    for check in CHECKS:
+        problems = check(root)
+        summary = check.__doc__.splitlines()[0]
+        print(f"{'FAIL' if problems else 'ok  '}  {summary}")
+        for problem in problems:
+            print(f"        {problem}")
+        failed += bool(problems)
+    print(f"\n{failed} of {len(CHECKS)} checks failed." if failed else "\nAll checks passed.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+import check
+import stepdiff
+
+PAGE = """\
+# Step two
+
+We change `chat/models.py` and remove chat/old.py.
+
+=== "New"
+
+    ```python title="chat/new.py" hl_lines="1"
+    --8<-- "steps/02-two/chat/new.py:1:3"
+    ```
+
+~~~console
+$ python manage.py migrate
+~~~
+
+```
+--8<--
+steps/02-two/chat/__init__.py
+steps/02-two/static/vendor/htmx-2.0.4.min.js
+--8<--
+```
+"""
+
+
+def test_a_page_covers_changes_by_snippet_or_by_name(repo, write):
+    write("docs/steps/02-two.md", PAGE)
+    assert check.check_docs_cover_changes(repo) == []
+
+
+def test_an_uncovered_change_is_reported(repo, write):
+    write("docs/steps/02-two.md", PAGE.replace("chat/old.py", "the old module"))
+    [problem] = check.check_docs_cover_changes(repo)
+    assert problem.startswith("docs/steps/02-two.md does not cover chat/old.py (removed")
+
+
+def test_a_step_without_a_page_fails(repo):
+    [problem] = check.check_docs_cover_changes(repo)
+    assert problem.startswith("docs/steps/02-two.md is missing")
+
+
+def test_mentions_needs_the_whole_path():
+    assert check.mentions("see `chat/models.py`.", "chat/models.py")
+    assert check.mentions('--8<-- "steps/02-two/chat/models.py:section"', "chat/models.py")
+    assert not check.mentions("see `models.py`", "chat/models.py")
+    assert not check.mentions("see `templates/chat/models.py`", "chat/models.py")
+
+
+def test_pasted_code_blocks_are_reported_with_their_line(repo, write):
+    write("docs/steps/02-two.md", PAGE)
+    write(
+        "docs/reference.md",
+        "Text\n\n    ```{ .python }\n    x = 1\n    ```\n\n````md\n```\n````\n\n```sh\nls\n```\n",
+    )
+    problems = check.check_docs_code_blocks(repo)
+    assert len(problems) == 2
+    assert problems[0].startswith("docs/reference.md:3: a ```python block pastes code")
+    assert problems[1].startswith("docs/reference.md:7: a ```md block pastes code")
+
+
+def test_an_escaped_snippet_is_not_an_include():
+    assert check.is_include(['--8<-- "steps/02-two/chat/new.py"', ""])
+    assert not check.is_include([';--8<-- "steps/02-two/chat/new.py"'])
+    assert not check.is_include([])
+
+
+def test_cross_step_imports_are_reported(repo, write):
+    write("steps/02-two/chat/new.py", "import sys\nsys.path.insert(0, '..')\n")
+    write("steps/02-two/chat/views.py", "from steps.one import x\n")
+    problems = check.check_no_cross_step_imports(repo)
+    assert [p.split(":")[:2] for p in problems] == [
+        ["steps/02-two/chat/new.py", "2"],
+        ["steps/02-two/chat/views.py", "1"],
+    ]
+
+
+def test_constraints_must_pin_every_requirement(repo, write):
+    write("steps/02-two/requirements.txt", "Django>=5.2  # web\nchannels_redis\n-c x.txt\n")
+    write("constraints.txt", "django==5.2.1\n    # via x\n")
+    assert check.check_constraints_cover_requirements(repo) == [
+        "steps/02-two/requirements.txt needs channels-redis, which constraints.txt does not pin: "
+        "run `nox -s lock`"
+    ]
+
+
+def test_main_reports_every_check(repo, capsys):
+    stepdiff.write_diffs(repo)
+    assert check.main(repo) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  Every step is a standalone project" in out
+    assert "ok    docs/diffs/ matches the steps" in out
