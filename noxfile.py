@@ -1,0 +1,175 @@
+"""Every task of the workshop: `nox -l` lists them, plain `nox` runs what CI runs.
+
+Examples:
+    nox -s step01            test one step in a fresh environment
+    nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
+    nox -s compat            test every step on Python 3.12 and 3.13
+    nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.10.14"  # for download_python
+nox.options.default_venv_backend = "uv|virtualenv"  # uv when installed: much faster
+nox.options.error_on_missing_interpreters = True
+# Conference wifi: use the Pythons on this machine, never download one.
+nox.options.download_python = "never"
+os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = "constraints.txt"  # the one lock file for every step and tool
+PYTHON = "3.11"  # the minimum the workshop supports
+COMPAT_PYTHONS = ["3.12", "3.13"]
+
+# The steps are the directories in steps/: 01-django, 02-auth, ...
+STEPS = sorted(p.name for p in (ROOT / "steps").iterdir() if (p / "requirements.txt").is_file())
+
+
+def step_number(step):
+    return step.split("-")[0]
+
+
+def install_step(session, step):
+    session.install("-r", f"steps/{step}/requirements.txt", "-c", CONSTRAINTS)
+
+
+def test_step(session, step):
+    """Install the step's pinned requirements and run its tests.
+
+    Arguments after `--` go to every pytest run: `nox -s step04 -- -x -k idle`.
+    """
+    install_step(session, step)
+    with session.chdir(f"steps/{step}"):
+        # With a filter such as `-- -k name`, one of the two runs may select nothing.
+        ok = [0, 5] if session.posargs else [0]
+        if not Path("tests/browser").is_dir():
+            session.run("pytest", *session.posargs, success_codes=ok)
+            return
+        # Browser tests get their own process: live servers after async
+        # consumer tests in the same process can hang.
+        session.run("pytest", "--ignore=tests/browser", *session.posargs, success_codes=ok)
+        session.run("pytest", "tests/browser", *session.posargs, success_codes=ok)
+
+
+def make_step_session(step):
+    def session_func(session):
+        test_step(session, step)
+
+    session_func.__doc__ = f"Run the tests of steps/{step} (Python {PYTHON})."
+    return nox.session(name=f"step{step_number(step)}", python=PYTHON)(session_func)
+
+
+for _step in STEPS:
+    make_step_session(_step)
+
+
+def python_exists(version):
+    """True if `pythonX.Y` runs here. (An inactive pyenv shim is found but does not run.)"""
+    exe = shutil.which(f"python{version}")
+    return exe is not None and subprocess.run([exe, "-c", ""], capture_output=True).returncode == 0
+
+
+# Where an interpreter is missing the session gets python=False and skips with a reason.
+@nox.session
+@nox.parametrize(
+    ("python", "version"),
+    [(v if python_exists(v) else False, v) for v in COMPAT_PYTHONS],
+    ids=COMPAT_PYTHONS,
+)
+def compat(session, version):
+    """Run every step's tests on Python 3.12 and 3.13 (skipped loudly where missing)."""
+    if not session.python:
+        session.skip(
+            f"Python {version} was not found, so the steps were NOT tested on it; install it "
+            f"(pyenv users: make it active, e.g. `pyenv global 3.11 {version}`)"
+        )
+    # One environment for all steps: the pins are shared, so later steps only add packages.
+    for step in STEPS:
+        session.log(f"--- steps/{step} on Python {version} ---")
+        test_step(session, step)
+
+
+def find_step(arg):
+    """Accept `1`, `01`, `01-django` or `step01`; return `01-django` or None."""
+    for step in STEPS:
+        number = step_number(step)
+        if arg in (step, number, number.lstrip("0"), f"step{number}"):
+            return step
+    return None
+
+
+@nox.session(python=PYTHON)
+def serve(session):
+    """Migrate, seed and serve a step: `nox -s serve -- 01` (PORT overrides 8000)."""
+    if len(session.posargs) != 1:
+        session.error(f"Which step? For example: nox -s serve -- 01   (steps: {', '.join(STEPS)})")
+    step = find_step(session.posargs[0])
+    if step is None:
+        session.error(f"No step {session.posargs[0]!r}. The steps are: {', '.join(STEPS)}")
+    port = os.environ.get("PORT", "8000")
+    install_step(session, step)
+    session.chdir(f"steps/{step}")
+    session.run("python", "manage.py", "migrate")
+    session.run("python", "manage.py", "seed_demo")
+    session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
+    session.run("python", "manage.py", "runserver", f"127.0.0.1:{port}")
+
+
+DOCS_DEPS = ["mkdocs-material", "pymdown-extensions"]
+# Material's end-of-life banner: known and decided, it is pinned to 9.x on purpose.
+DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
+
+
+@nox.session(python=PYTHON)
+def docs(session):
+    """Build the docs site strictly (warnings are errors)."""
+    session.install(*DOCS_DEPS, "-c", CONSTRAINTS)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=DOCS_ENV)
+
+
+@nox.session(name="docs-serve", python=PYTHON)
+def docs_serve(session):
+    """Serve the docs with live reload on http://127.0.0.1:8000."""
+    session.install(*DOCS_DEPS, "-c", CONSTRAINTS)
+    session.run("mkdocs", "serve", *session.posargs, env=DOCS_ENV)
+
+
+LINTED = ["steps", "tools", "noxfile.py"]
+
+
+@nox.session(python=PYTHON)
+def lint(session):
+    """Check code style with ruff (run `ruff check --fix` and `ruff format` to fix)."""
+    session.install("ruff", "-c", CONSTRAINTS)
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
+
+
+@nox.session(python=PYTHON)
+def check(session):
+    """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
+    session.install("pytest", "-c", CONSTRAINTS)
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
+    session.run("python", "tools/check.py")
+
+
+@nox.session(python=False)  # needs uv on PATH
+def lock(session):
+    """Re-pin constraints.txt from every step's requirements and the tools'."""
+    inputs = ["tools/requirements.in", *(f"steps/{step}/requirements.txt" for step in STEPS)]
+    session.run(
+        "uv", "pip", "compile", "--universal", "--python-version", PYTHON,
+        "--custom-compile-command", "nox -s lock",
+        *inputs, "-o", CONSTRAINTS, *session.posargs,
+        silent=True,
+    )  # fmt: skip
+    session.log(f"Wrote {CONSTRAINTS}: review the changes with `git diff {CONSTRAINTS}`.")
+
+
+# Plain `nox` runs what CI needs.
+nox.options.sessions = ["lint", "check", *(f"step{step_number(s)}" for s in STEPS), "docs"]
