@@ -1,0 +1,169 @@
+"""Line-by-line notes for code that is included from steps/, without touching it.
+
+mkdocs-material turns a comment such as ``# (1)!`` in a code block into a
+clickable note, taken from the numbered list that follows the block. The code on
+these pages is included from ``steps/`` by pymdownx.snippets, and attendees copy
+those files, so the markers cannot live there. This hook adds them on the way in:
+
+    ```python title="chat/models.py" linenums="1" annotate="12:1 31:2"
+    --8<-- "steps/01-django/chat/models.py"
+    ```
+
+    1.  The note for line 12.
+    2.  The note for line 31.
+
+``annotate`` holds ``LINE:MARKER`` pairs. LINE counts the lines of the block
+once the snippets are included, starting at 1, like ``hl_lines`` does (so with
+``linenums="1"`` and a whole file it is the line number you see). The marker
+is written as a comment in the fence's language (``# (1)!``, ``// (1)!``,
+``{# (1)! #}``, ``<!-- (1)! -->``, ``/* (1)! */``) at the end of that line; on
+a line that already ends in a ``#`` or ``//`` comment, ``(1)`` is added to that
+comment instead, so its text stays visible. The ``annotate`` attribute is
+removed before pymdownx.superfences reads the fence. Its numbered list must
+follow the block directly, as material expects.
+
+The build stops with an AnnotateError for a LINE outside the block, a
+malformed pair, a language without a known comment syntax, or a marker that
+Pygments would not highlight as a comment (inside a string, say): notes must
+never drift silently onto the wrong line or vanish.
+
+Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
+"""
+
+import re
+
+from markdown import Extension
+from markdown.preprocessors import Preprocessor
+from pygments.lexers import get_lexer_by_name
+from pygments.token import Comment
+
+# How to write marker N as a comment, by fence language.
+COMMENT_STYLES = {
+    **dict.fromkeys(
+        ["python", "py", "toml", "ini", "cfg", "yaml", "yml", "bash", "sh", "shell",
+         "dockerfile", "docker", "nginx", "conf"],
+        "# ({})!",
+    ),
+    **dict.fromkeys(["js", "javascript"], "// ({})!"),
+    **dict.fromkeys(["html+django", "htmldjango", "django", "html+jinja", "jinja"], "{{# ({})! #}}"),
+    **dict.fromkeys(["html", "xml"], "<!-- ({})! -->"),
+    "css": "/* ({})! */",
+}
+
+OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]*)(?P<rest>.*)$")
+ANNOTATE = re.compile(r'[ \t]+annotate="(?P<pairs>[^"]*)"')
+PAIR = re.compile(r"^(?P<line>\d+):(?P<marker>\d+)$")
+
+# The Pygments tokens whose CSS classes (.c, .c1, .cm) material searches for markers.
+MATERIAL_COMMENTS = {Comment, Comment.Single, Comment.Multiline}
+
+
+class AnnotateError(ValueError):
+    """An ``annotate`` attribute that cannot be applied."""
+
+
+class AnnotatePreprocessor(Preprocessor):
+    def run(self, lines):
+        out = []
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            opening = OPENING.match(line)
+            if not opening:
+                out.append(line)
+                index += 1
+                continue
+            end = self.closing_index(lines, index, opening)
+            body = lines[index + 1 : end]
+            attribute = ANNOTATE.search(opening["rest"])
+            if attribute:
+                offset = opening.start("rest")
+                line = line[: offset + attribute.start()] + line[offset + attribute.end() :]
+                body = self.annotate(body, opening, attribute["pairs"])
+            out.append(line)
+            out.extend(body)
+            if end < len(lines):
+                out.append(lines[end])
+            index = end + 1
+        return out
+
+    @staticmethod
+    def closing_index(lines, start, opening):
+        """The index of the line that closes the fence opened at ``start``."""
+        fence = opening["fence"]
+        closing = re.compile(
+            rf"^{re.escape(opening['indent'])}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$"
+        )
+        for index in range(start + 1, len(lines)):
+            if closing.match(lines[index]):
+                return index
+        return len(lines)
+
+    @staticmethod
+    def annotate(body, opening, pairs):
+        where = f"in the code block opened by {opening.group(0).strip()!r}"
+        language = opening["lang"].lower()
+        style = COMMENT_STYLES.get(language)
+        if style is None:
+            raise AnnotateError(f"annotate: no comment syntax known for {language!r} {where}")
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+        commented = lines_ending_in_a_comment(body, lexer)
+        body = list(body)
+        size = len("\n".join(body).rstrip().splitlines())  # trailing blank lines do not show
+        markers = {}
+        for pair in pairs.split():
+            match = PAIR.match(pair)
+            if not match:
+                raise AnnotateError(f"annotate: {pair!r} is not LINE:MARKER {where}")
+            number, marker = int(match["line"]), int(match["marker"])
+            if not 1 <= number <= size:
+                raise AnnotateError(f"annotate: line {number} is outside the block's {size} lines {where}")
+            if number in markers:
+                raise AnnotateError(f"annotate: line {number} has two markers {where}")
+            markers[number] = marker
+            text = body[number - 1].rstrip()
+            if number not in commented:
+                body[number - 1] = f"{text}  {style.format(marker)}"
+            elif style.startswith(("#", "//")):
+                # Keep the comment that is already there: the marker goes at its
+                # end without "!", so material keeps the comment's text.
+                body[number - 1] = f"{text} ({marker})"
+            else:
+                raise AnnotateError(
+                    f"annotate: line {number} already ends in a comment {where}; "
+                    "put the note on another line"
+                )
+        # Material only turns markers inside comments into notes: a marker that
+        # landed in a string (a docstring, say) would show up as text.
+        lost = set(markers) - lines_ending_in_a_comment(body, lexer)
+        if lost:
+            raise AnnotateError(f"annotate: line(s) {sorted(lost)} cannot carry a comment {where}")
+        return body
+
+
+def lines_ending_in_a_comment(body, lexer):
+    """The 1-based numbers of the lines whose last visible character is in a comment."""
+    code = "\n".join(body)
+    ends = {}  # offset just after the line's last visible character -> line number
+    offset = 0
+    for number, line in enumerate(body, start=1):
+        if line.strip():
+            ends[offset + len(line.rstrip())] = number
+        offset += len(line) + 1
+    found = set()
+    for index, token_type, value in lexer.get_tokens_unprocessed(code):
+        if token_type in MATERIAL_COMMENTS:
+            found.update(number for end, number in ends.items() if index < end <= index + len(value))
+    return found
+
+
+class AnnotateExtension(Extension):
+    def extendMarkdown(self, md):
+        # After pymdownx.snippets (32) has included the code, before
+        # pymdownx.superfences (25) turns fences into highlighted HTML.
+        md.preprocessors.register(AnnotatePreprocessor(md), "annotate_includes", 30)
+
+
+def on_config(config, **kwargs):
+    config.markdown_extensions.append(AnnotateExtension())
+    return config
