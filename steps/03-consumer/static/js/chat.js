@@ -51,7 +51,6 @@ function showMessage(message) {
   body.textContent = message.body
   article.append(author, " ", time, body)
   messages.append(article)
-  messages.scrollTop = messages.scrollHeight
 }
 
 function showPresence(users) {
