@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+from django.utils.text import slugify
+
+SLUG_SUFFIX_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=80)
+    # The slug is the room's code: it is in the URL and people type it to join.
+    slug = models.SlugField(max_length=50, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rooms")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("chat:room", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        if self.slug:
+            return super().save(*args, **kwargs)
+        # Try the readable slug first, then random suffixes. The unique index
+        # decides, not an earlier lookup, so two rooms created at the same
+        # moment with the same name cannot end up with the same slug.
+        base = slugify(self.name)[:40] or "room"
+        suffixes = [get_random_string(4, SLUG_SUFFIX_CHARS) for _ in range(5)]
+        for slug in [base, *(f"{base}-{suffix}" for suffix in suffixes)]:
+            self.slug = slug
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                continue
+        raise IntegrityError(f"Found no free slug for the room {self.name!r}.")
+
+    def has_member(self, user):
+        return self.members.filter(pk=user.pk).exists()
+
+    def present_usernames(self):
+        """Who has this room open right now, each user once however many tabs."""
+        names = self.presences.values_list("user__username", flat=True)
+        return sorted(set(names))
+
+    def recent_messages(self, limit=50):
+        """The last `limit` messages, oldest first, as the room page shows them."""
+        latest = self.messages.select_related("author").order_by("-id")[:limit]
+        return list(reversed(latest))
+
+    def messages_after(self, message_id, limit):
+        """Up to `limit` messages newer than `message_id`, oldest first."""
+        newer = self.messages.select_related("author").filter(id__gt=message_id)
+        return list(newer.order_by("id")[:limit])
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+    )
+    body = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Ids grow with time, so they order messages cheaply and without ties.
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"
+
+
+class Presence(models.Model):
+    """One open websocket: a user with the room open in one browser tab."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    channel_name = models.CharField(max_length=255, unique=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user} in {self.room}"

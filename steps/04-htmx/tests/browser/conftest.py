@@ -1,0 +1,124 @@
+"""Real Daphne servers on free loopback ports and a real Chromium driven by Playwright.
+
+Run these tests in a pytest process of their own (`nox` does): `pytest tests/browser`.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+STEP_DIR = Path(__file__).resolve().parents[2]
+ARTIFACTS = STEP_DIR / "test-artifacts"
+PASSWORD = "talk-in-real-time"  # seed_demo's
+
+
+class Server:
+    """Daphne serving this step on a free port, against the tests' own database."""
+
+    def __init__(self, env, *daphne_args):
+        self.env = env
+        self.args = daphne_args
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+             *self.args, "tests.browser.asgi:application"],
+            cwd=STEP_DIR, env=self.env,
+        )
+        for _ in range(100):  # up to 10 s
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Daphne exited with {self.process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"Daphne did not listen on port {self.port} within 10 s")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def chromium_executable():
+    """Debian's /usr/bin/chromium needs no download; None means Playwright's own browser."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory):
+    """Environment for every process that serves or changes the test database."""
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "tests.browser.settings"
+    env["BACKCHAT_BROWSER_DB"] = str(tmp_path_factory.mktemp("db") / "browser.sqlite3")
+    for command in (["migrate", "--verbosity=0"], ["seed_demo"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=STEP_DIR, env=env, check=True)
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(env):
+    server = Server(env)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_executable()
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable)
+        except Exception as error:
+            pytest.fail(
+                f"Could not start Chromium ({error}).\n"
+                "Install it: `sudo apt-get install chromium` on Debian/Ubuntu/WSL, or\n"
+                "`python -m playwright install chromium` elsewhere; or set CHROMIUM to its path."
+            )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def log_in(browser, server, request):
+    """Opens a logged-in page per user; screenshots of every page are saved at the end."""
+    pages = {}
+
+    def log_in(username, password=PASSWORD, at=server):
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{at.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{at.url}/")
+        pages[username] = page
+        return page
+
+    yield log_in
+    ARTIFACTS.mkdir(exist_ok=True)
+    for username, page in pages.items():
+        if not page.is_closed():
+            page.screenshot(path=ARTIFACTS / f"{request.node.name}-{username}.png")
+        page.context.close()
+
+
+def run_django(env, code):
+    """Run Python code against the test database from a separate process."""
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=STEP_DIR, env=env, check=True
+    )

@@ -1,0 +1,121 @@
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import Server, run_django
+
+
+def open_lobby(page, server):
+    page.goto(f"{server.url}/rooms/lobby/")
+    expect(page.locator("#status")).to_have_text("connected")
+
+
+def send(page, text):
+    page.fill("#id_body", text)
+    page.press("#id_body", "Enter")
+    expect(page.locator("#id_body")).to_have_value("")  # the form clears itself
+
+
+def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    for page in (alice, bob):
+        open_lobby(page, server)
+        page.evaluate("window.notReloaded = true")
+    send(alice, "Hi Bob, can you see this?")
+    expect(bob.locator("#messages")).to_contain_text("Hi Bob, can you see this?")
+    send(bob, "Live, no reload!")
+    expect(alice.locator("#messages")).to_contain_text("Live, no reload!")
+    for page in (alice, bob):
+        assert page.evaluate("window.notReloaded") is True
+
+
+def test_html_in_a_message_shows_as_text(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    attack = '<img src=x onerror="document.title=\'pwned\'"><b id="presence">x</b>'
+    send(alice, attack)
+    last = bob.locator("#messages .message p").last
+    expect(last).to_have_text(attack)
+    assert bob.locator("#messages img").count() == 0
+    assert bob.title() != "pwned"
+    expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])
+
+
+def test_presence_follows_people_in_and_out(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(bob, server)
+    expect(bob.locator("#presence li")).to_have_text(["bob"])
+    open_lobby(alice, server)
+    expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])
+    alice.close()
+    expect(bob.locator("#presence li")).to_have_text(["bob"])
+
+
+def test_page_catches_up_after_a_server_restart(log_in, server, env):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    server.stop()
+    expect(alice.locator("#status")).to_have_text("reconnecting")
+    # While the server is down, messages arrive another way (another server, the admin...).
+    run_django(
+        env,
+        "from chat.models import Message, Room; from accounts.models import User; "
+        "room = Room.objects.get(slug='lobby'); bob = User.objects.get(username='bob'); "
+        "[Message.objects.create(room=room, author=bob, body=f'sent during the outage {n}') "
+        "for n in (1, 2)]",
+    )
+    server.start()
+    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    for n in (1, 2):
+        expect(alice.get_by_text(f"sent during the outage {n}")).to_have_count(1)
+    expect(bob.locator("#status")).to_have_text("connected", timeout=30_000)
+    send(bob, "back online")
+    expect(alice.get_by_text("back online")).to_have_count(1)
+    expect(alice.get_by_text("sent during the outage 1")).to_have_count(1)  # no duplicates
+
+
+def test_non_member_cannot_connect(browser, server):
+    page = browser.new_page()
+    page.goto(f"{server.url}/accounts/signup/")
+    page.fill("#id_username", "carol")
+    page.fill("#id_password1", "a-long-passphrase")
+    page.fill("#id_password2", "a-long-passphrase")
+    page.click("button[type=submit]")
+    response = page.goto(f"{server.url}/rooms/lobby/")
+    assert response.status == 403
+    expect(page.get_by_role("button", name="Join Lobby")).to_be_visible()
+    close_code = page.evaluate(
+        """() => new Promise((resolve) => {
+            const socket = new WebSocket(`ws://${location.host}/ws/rooms/lobby/`)
+            socket.onclose = (event) => resolve(event.code)
+        })"""
+    )
+    assert close_code == 4403
+    page.close()
+
+
+@pytest.fixture
+def short_lived_server(env):
+    """Daphne closing every websocket with 1000 after 3 seconds, as its timeout does."""
+    server = Server(env, "--websocket_timeout", "3")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_socket_closed_with_1000_reconnects(log_in, short_lived_server):
+    alice = log_in("alice", at=short_lived_server)
+    open_lobby(alice, short_lived_server)
+    alice.evaluate(
+        """() => {
+            const status = document.getElementById("status")
+            window.states = []
+            new MutationObserver(() => window.states.push(status.dataset.state))
+                .observe(status, {attributes: true})
+        }"""
+    )
+    alice.wait_for_function("window.states.includes('reconnecting')", timeout=10_000)
+    expect(alice.locator("#status")).to_have_text("connected")
+    send(alice, "still alive")
+    expect(alice.get_by_text("still alive")).to_have_count(1)

@@ -1,0 +1,40 @@
+import pytest
+
+from accounts.models import User
+from chat.models import Room
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher is slow on purpose; tests don't need that protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def alice(db):
+    return User.objects.create_user("alice", password="talk-in-real-time")
+
+
+@pytest.fixture
+def bob(db):
+    return User.objects.create_user("bob", password="talk-in-real-time")
+
+
+@pytest.fixture
+def room(alice):
+    """The lobby, with alice as its only member."""
+    room = Room.objects.create(name="Lobby")
+    room.members.add(alice)
+    return room
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client

@@ -1,0 +1,62 @@
+import pytest
+
+from chat.models import Message, Room
+
+pytestmark = pytest.mark.django_db
+
+
+def test_slug_is_made_from_the_name():
+    assert Room.objects.create(name="Django & Friends").slug == "django-friends"
+
+
+def test_same_name_gets_a_different_slug():
+    first = Room.objects.create(name="Lobby")
+    second = Room.objects.create(name="Lobby")
+    assert first.slug == "lobby"
+    assert second.slug.startswith("lobby-")
+    assert len(second.slug) == len("lobby-") + 4
+
+
+def test_name_without_ascii_letters_still_gets_a_slug():
+    assert Room.objects.create(name="日本語").slug == "room"
+
+
+def test_long_names_make_slugs_that_fit_with_a_suffix():
+    name = "x" * 80
+    Room.objects.create(name=name)
+    assert len(Room.objects.create(name=name).slug) <= 50
+
+
+def test_saving_again_keeps_the_slug(room):
+    room.name = "Renamed"
+    room.save()
+    room.refresh_from_db()
+    assert room.slug == "lobby"
+
+
+def test_absolute_url_uses_the_slug(room):
+    assert room.get_absolute_url() == "/rooms/lobby/"
+
+
+def test_recent_messages_are_the_newest_oldest_first(room, alice):
+    for n in range(5):
+        Message.objects.create(room=room, author=alice, body=f"m{n}")
+    assert [m.body for m in room.recent_messages(limit=3)] == ["m2", "m3", "m4"]
+
+
+def test_recent_messages_belong_to_the_room(room, bob):
+    other = Room.objects.create(name="Other")
+    Message.objects.create(room=other, author=bob, body="elsewhere")
+    assert room.recent_messages() == []
+
+
+def test_membership(room, alice, bob):
+    assert room.has_member(alice)
+    assert not room.has_member(bob)
+    assert list(alice.rooms.all()) == [room]
+
+
+def test_str(bob):
+    room = Room(name="Lobby")
+    assert str(room) == "Lobby"
+    assert str(Message(room=room, author=bob, body="hi")) == "bob: hi"
