@@ -18,9 +18,6 @@ class Room(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("chat:room", args=[self.slug])
-
     def save(self, *args, **kwargs):
         if self.slug:
             return super().save(*args, **kwargs)
@@ -37,6 +34,9 @@ class Room(models.Model):
             except IntegrityError:
                 continue
         raise IntegrityError(f"Found no free slug for the room {self.name!r}.")
+
+    def get_absolute_url(self):
+        return reverse("chat:room", args=[self.slug])
 
     def recent_messages(self, limit=50):
         """The last `limit` messages, oldest first, as the room page shows them."""

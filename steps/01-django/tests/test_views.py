@@ -45,8 +45,14 @@ def test_unknown_room_is_404(client, db):
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", "/new/"), ("get", "/join/"), ("post", "/"), ("put", "/rooms/lobby/"),
-     ("delete", "/rooms/lobby/"), ("patch", "/name/")],
+    [
+        ("get", "/new/"),
+        ("get", "/join/"),
+        ("post", "/"),
+        ("put", "/rooms/lobby/"),
+        ("delete", "/rooms/lobby/"),
+        ("patch", "/name/"),
+    ],
 )
 def test_wrong_method_is_405(client, room, method, url):
     assert getattr(client, method)(url).status_code == 405

@@ -7,8 +7,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", "/"), ("post", "/new/"), ("post", "/join/"), ("get", "/rooms/lobby/"),
-     ("post", "/rooms/lobby/")],
+    [
+        ("get", "/"),
+        ("post", "/new/"),
+        ("post", "/join/"),
+        ("get", "/rooms/lobby/"),
+        ("post", "/rooms/lobby/"),
+    ],
 )
 def test_chat_pages_need_a_login(client, room, method, url):
     response = getattr(client, method)(url, {"body": "hi", "name": "x", "code": "lobby"})
@@ -68,8 +73,13 @@ def test_unknown_room_is_404(alice_client):
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", "/new/"), ("get", "/join/"), ("post", "/"), ("put", "/rooms/lobby/"),
-     ("delete", "/rooms/lobby/")],
+    [
+        ("get", "/new/"),
+        ("get", "/join/"),
+        ("post", "/"),
+        ("put", "/rooms/lobby/"),
+        ("delete", "/rooms/lobby/"),
+    ],
 )
 def test_wrong_method_is_405(alice_client, room, method, url):
     assert getattr(alice_client, method)(url).status_code == 405

@@ -20,9 +20,6 @@ class Room(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("chat:room", args=[self.slug])
-
     def save(self, *args, **kwargs):
         if self.slug:
             return super().save(*args, **kwargs)
@@ -39,6 +36,9 @@ class Room(models.Model):
             except IntegrityError:
                 continue
         raise IntegrityError(f"Found no free slug for the room {self.name!r}.")
+
+    def get_absolute_url(self):
+        return reverse("chat:room", args=[self.slug])
 
     def has_member(self, user):
         return self.members.filter(pk=user.pk).exists()

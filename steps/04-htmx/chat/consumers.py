@@ -125,7 +125,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
         # Saved first, rendered once, then broadcast: every member gets the finished frame.
         await self.channel_layer.group_send(
-            self.group, {"type": "chat.message", "id": message.pk, "frame": messages_frame([message])}
+            self.group,
+            {"type": "chat.message", "id": message.pk, "frame": messages_frame([message])},
         )
 
     async def broadcast_presence(self):

@@ -34,7 +34,9 @@ def test_signup_validates_the_password(client, password1, password2, error):
         "/accounts/signup/", {"username": "carol", "password1": password1, "password2": password2}
     )
     assert response.status_code == 200
-    assert any(message.startswith(error) for message in response.context["form"].errors["password2"])
+    assert any(
+        message.startswith(error) for message in response.context["form"].errors["password2"]
+    )
     assert not User.objects.exists()
 
 

@@ -66,8 +66,13 @@ def test_unknown_room_is_404(alice_client):
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", "/new/"), ("get", "/join/"), ("post", "/"), ("post", "/rooms/lobby/"),
-     ("delete", "/rooms/lobby/")],
+    [
+        ("get", "/new/"),
+        ("get", "/join/"),
+        ("post", "/"),
+        ("post", "/rooms/lobby/"),
+        ("delete", "/rooms/lobby/"),
+    ],
 )
 def test_wrong_method_is_405(alice_client, room, method, url):
     assert getattr(alice_client, method)(url).status_code == 405

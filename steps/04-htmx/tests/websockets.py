@@ -24,9 +24,7 @@ async def open_socket(user=None, slug="lobby", origin="http://localhost", query=
     headers = [(b"origin", origin.encode())]
     if user is not None:
         headers.append((b"cookie", (await session_cookie(user)).encode()))
-    communicator = WebsocketCommunicator(
-        application, f"/ws/rooms/{slug}/{query}", headers=headers
-    )
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/{query}", headers=headers)
     await communicator.connect()
     return communicator
 

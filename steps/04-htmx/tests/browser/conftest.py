@@ -33,9 +33,19 @@ class Server:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             *self.args, "tests.browser.asgi:application"],
-            cwd=STEP_DIR, env=self.env,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                *self.args,
+                "tests.browser.asgi:application",
+            ],
+            cwd=STEP_DIR,
+            env=self.env,
         )
         for _ in range(100):  # up to 10 s
             if self.process.poll() is not None:
@@ -54,7 +64,9 @@ class Server:
 
 def chromium_executable():
     """Debian's /usr/bin/chromium needs no download; None means Playwright's own browser."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(scope="session")

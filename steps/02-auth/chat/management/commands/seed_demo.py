@@ -8,7 +8,9 @@ DEMO_PASSWORD = "talk-in-real-time"
 
 
 class Command(BaseCommand):
-    help = "Create the demo users alice and bob in the room 'lobby'. Running it again changes nothing."
+    help = (
+        "Create the demo users alice and bob in the room 'lobby'. Running it again changes nothing."
+    )
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -21,4 +23,6 @@ class Command(BaseCommand):
                 user = User.objects.create_user(username, password=DEMO_PASSWORD)
                 self.stdout.write(f"Created the user {username!r}")
             room.members.add(user)
-        self.stdout.write(f"Log in as {' or '.join(DEMO_USERS)} with the password {DEMO_PASSWORD!r}")
+        self.stdout.write(
+            f"Log in as {' or '.join(DEMO_USERS)} with the password {DEMO_PASSWORD!r}"
+        )
