@@ -12,9 +12,13 @@ those files, so the markers cannot live there. This hook adds them on the way in
     1.  The note for line 12.
     2.  The note for line 31.
 
-``annotate`` holds ``LINE:MARKER`` pairs. LINE counts the lines of the block
-once the snippets are included, starting at 1, like ``hl_lines`` does (so with
-``linenums="1"`` and a whole file it is the line number you see). The marker
+``annotate`` holds ``LINE:MARKER`` or ``LINE:MARKER:TEXT`` items, separated by
+spaces. LINE counts the lines of the block once the snippets are included,
+starting at 1, like ``hl_lines`` does (so with ``linenums="1"`` and a whole
+file it is the line number you see). The optional TEXT (no spaces) must occur
+in that line: write ``annotate="12:1:SlugField"`` and the build fails the day
+line 12 stops being the slug field, instead of pinning the note elsewhere. The
+marker
 is written as a comment in the fence's language (``# (1)!``, ``// (1)!``,
 ``{# (1)! #}``, ``<!-- (1)! -->``, ``/* (1)! */``) at the end of that line; on
 a line that already ends in a ``#`` or ``//`` comment, ``(1)`` is added to that
@@ -22,8 +26,9 @@ comment instead, so its text stays visible. The ``annotate`` attribute is
 removed before pymdownx.superfences reads the fence. Its numbered list must
 follow the block directly, as material expects.
 
-The build stops with an AnnotateError for a LINE outside the block, a
-malformed pair, a language without a known comment syntax, or a marker that
+The build stops with an AnnotateError for a LINE outside the block, a line
+without its TEXT, a malformed item, a language without a known comment syntax,
+or a marker that
 Pygments would not highlight as a comment (inside a string, say): notes must
 never drift silently onto the wrong line or vanish.
 
@@ -51,8 +56,8 @@ COMMENT_STYLES = {
 }
 
 OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]*)(?P<rest>.*)$")
-ANNOTATE = re.compile(r'[ \t]+annotate="(?P<pairs>[^"]*)"')
-PAIR = re.compile(r"^(?P<line>\d+):(?P<marker>\d+)$")
+ANNOTATE = re.compile(r'[ \t]+annotate="(?P<items>[^"]*)"')
+ITEM = re.compile(r"^(?P<line>\d+):(?P<marker>\d+)(?::(?P<text>\S+))?$")
 
 # The Pygments tokens whose CSS classes (.c, .c1, .cm) material searches for markers.
 MATERIAL_COMMENTS = {Comment, Comment.Single, Comment.Multiline}
@@ -79,7 +84,7 @@ class AnnotatePreprocessor(Preprocessor):
             if attribute:
                 offset = opening.start("rest")
                 line = line[: offset + attribute.start()] + line[offset + attribute.end() :]
-                body = self.annotate(body, opening, attribute["pairs"])
+                body = self.annotate(body, opening, attribute["items"])
             out.append(line)
             out.extend(body)
             if end < len(lines):
@@ -100,7 +105,7 @@ class AnnotatePreprocessor(Preprocessor):
         return len(lines)
 
     @staticmethod
-    def annotate(body, opening, pairs):
+    def annotate(body, opening, items):
         where = f"in the code block opened by {opening.group(0).strip()!r}"
         language = opening["lang"].lower()
         style = COMMENT_STYLES.get(language)
@@ -111,13 +116,18 @@ class AnnotatePreprocessor(Preprocessor):
         body = list(body)
         size = len("\n".join(body).rstrip().splitlines())  # trailing blank lines do not show
         markers = {}
-        for pair in pairs.split():
-            match = PAIR.match(pair)
+        for item in items.split():
+            match = ITEM.match(item)
             if not match:
-                raise AnnotateError(f"annotate: {pair!r} is not LINE:MARKER {where}")
+                raise AnnotateError(f"annotate: {item!r} is not LINE:MARKER[:TEXT] {where}")
             number, marker = int(match["line"]), int(match["marker"])
             if not 1 <= number <= size:
                 raise AnnotateError(f"annotate: line {number} is outside the block's {size} lines {where}")
+            if match["text"] and match["text"] not in body[number - 1]:
+                raise AnnotateError(
+                    f"annotate: line {number} does not contain {match['text']!r} {where}; "
+                    f"it reads {body[number - 1].strip()!r}"
+                )
             if number in markers:
                 raise AnnotateError(f"annotate: line {number} has two markers {where}")
             markers[number] = marker

@@ -43,11 +43,6 @@ class Room(models.Model):
     def has_member(self, user):
         return self.members.filter(pk=user.pk).exists()
 
-    def present_usernames(self):
-        """Who has this room open right now, each user once however many tabs."""
-        names = self.presences.values_list("user__username", flat=True)
-        return sorted(set(names))
-
     def recent_messages(self, limit=50):
         """The last `limit` messages, oldest first, as the room page shows them."""
         latest = self.messages.select_related("author").order_by("-id")[:limit]
@@ -68,15 +63,3 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.author}: {self.body[:40]}"
-
-
-class Presence(models.Model):
-    """One open websocket: a user with the room open in one browser tab."""
-
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="presences")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    channel_name = models.CharField(max_length=255, unique=True)
-    connected_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self):
-        return f"{self.user} in {self.room}"

@@ -4,8 +4,9 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from backchat.asgi import application
+from chat import presence
 from chat.consumers import ChatConsumer
-from chat.models import Message, Presence, Room
+from chat.models import Message, Room
 
 from .websockets import open_socket, receive_kind
 
@@ -132,6 +133,6 @@ async def test_presence_counts_each_user_once_across_tabs(room, alice, bob):
 async def test_disconnect_cleans_up(room, alice):
     tab = await open_socket(alice)
     await receive_kind(tab, "presence")
-    assert await Presence.objects.acount() == 1
+    assert presence.usernames(room.pk) == ["alice"]
     await tab.disconnect()
-    assert await Presence.objects.acount() == 0
+    assert presence.usernames(room.pk) == []

@@ -4,9 +4,10 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from . import presence
 from .forms import MessageForm
 from .fragments import error_frame, messages_frame, presence_frame
-from .models import Message, Presence, Room
+from .models import Message, Room
 from .ratelimit import RateLimiter
 
 # Close codes, 4000-4999 being free for applications; see the reference page.
@@ -64,7 +65,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # Join the group before reading what was missed, so no message falls in between.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_missed_messages()
-        await Presence.objects.acreate(room=room, user=user, channel_name=self.channel_name)
+        presence.arrive(room.pk, user.username)
         await self.broadcast_presence()
 
     async def send_missed_messages(self):
@@ -82,7 +83,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.room is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await Presence.objects.filter(channel_name=self.channel_name).adelete()
+        presence.leave(self.room.pk, self.scope["user"].username)
         await self.broadcast_presence()
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -105,13 +106,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content):
         # htmx sends the form's fields plus a HEADERS object, which we don't need.
+        # The allow-list: a client names one of these kinds, never a method or a layer type.
+        handlers = {"message": self.receive_message}
         kind = content.get("kind") if isinstance(content, dict) else None
-        # The allow-list: a client picks one of these kinds, never a method or a layer type.
-        handler = {"message": self.receive_message}.get(kind) if isinstance(kind, str) else None
-        if handler is None:
+        if not isinstance(kind, str) or kind not in handlers:
             await self.send_error('Send a JSON object such as {"kind": "message", "body": "Hi"}.')
-        else:
-            await handler(content)
+            return
+        await handlers[kind](content)
 
     async def receive_message(self, content):
         body = content.get("body")
@@ -130,7 +131,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def broadcast_presence(self):
-        users = await database_sync_to_async(self.room.present_usernames)()
+        users = presence.usernames(self.room.pk)
         await self.channel_layer.group_send(
             self.group, {"type": "chat.presence", "frame": presence_frame(users)}
         )

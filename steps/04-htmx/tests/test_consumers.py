@@ -5,8 +5,9 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from backchat.asgi import application
+from chat import presence
 from chat.consumers import CATCH_UP_LIMIT, ChatConsumer, group_name
-from chat.models import Message, Presence, Room
+from chat.models import Message, Room
 
 from .websockets import open_socket, receive_error, receive_presence, receive_swap
 
@@ -140,9 +141,9 @@ async def test_presence_counts_each_user_once_across_tabs(room, alice, bob):
 async def test_disconnect_cleans_up(room, alice):
     tab = await open_socket(alice)
     await receive_presence(tab)
-    assert await Presence.objects.acount() == 1
+    assert presence.usernames(room.pk) == ["alice"]
     await tab.disconnect()
-    assert await Presence.objects.acount() == 0
+    assert presence.usernames(room.pk) == []
 
 
 async def test_reconnecting_page_gets_the_messages_it_missed(room, alice, bob):
