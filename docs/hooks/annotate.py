@@ -17,20 +17,19 @@ spaces. LINE counts the lines of the block once the snippets are included,
 starting at 1, like ``hl_lines`` does (so with ``linenums="1"`` and a whole
 file it is the line number you see). The optional TEXT (no spaces) must occur
 in that line: write ``annotate="12:1:SlugField"`` and the build fails the day
-line 12 stops being the slug field, instead of pinning the note elsewhere. The
-marker
-is written as a comment in the fence's language (``# (1)!``, ``// (1)!``,
-``{# (1)! #}``, ``<!-- (1)! -->``, ``/* (1)! */``) at the end of that line; on
-a line that already ends in a ``#`` or ``//`` comment, ``(1)`` is added to that
-comment instead, so its text stays visible. The ``annotate`` attribute is
-removed before pymdownx.superfences reads the fence. Its numbered list must
-follow the block directly, as material expects.
+line 12 stops being the slug field, instead of pinning the note elsewhere.
+
+The marker is written as a comment in the fence's language (``# (1)!``,
+``// (1)!``, ``{# (1)! #}``, ``<!-- (1)! -->``, ``/* (1)! */``) at the end of
+that line; on a line that already ends in a ``#`` or ``//`` comment, ``(1)`` is
+added to that comment instead, so its text stays visible. The ``annotate``
+attribute is removed before pymdownx.superfences reads the fence. The numbered
+list must follow the block directly, as material expects.
 
 The build stops with an AnnotateError for a LINE outside the block, a line
 without its TEXT, a malformed item, a language without a known comment syntax,
-or a marker that
-Pygments would not highlight as a comment (inside a string, say): notes must
-never drift silently onto the wrong line or vanish.
+or a marker that Pygments would not highlight as a comment (inside a string,
+say): notes must never drift silently onto the wrong line or vanish.
 
 Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
 """
@@ -44,18 +43,20 @@ from pygments.token import Comment
 
 # How to write marker N as a comment, by fence language.
 COMMENT_STYLES = {
-    **dict.fromkeys(
-        ["python", "py", "toml", "ini", "cfg", "yaml", "yml", "bash", "sh", "shell",
-         "dockerfile", "docker", "nginx", "conf"],
-        "# ({})!",
-    ),
-    **dict.fromkeys(["js", "javascript"], "// ({})!"),
-    **dict.fromkeys(["html+django", "htmldjango", "django", "html+jinja", "jinja"], "{{# ({})! #}}"),
-    **dict.fromkeys(["html", "xml"], "<!-- ({})! -->"),
-    "css": "/* ({})! */",
+    language: style
+    for style, languages in {
+        "# ({})!": "python py toml ini cfg yaml yml bash sh shell dockerfile docker nginx conf",
+        "// ({})!": "js javascript",
+        "{{# ({})! #}}": "html+django htmldjango django html+jinja jinja",
+        "<!-- ({})! -->": "html xml",
+        "/* ({})! */": "css",
+    }.items()
+    for language in languages.split()
 }
 
-OPENING = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]*)(?P<rest>.*)$")
+OPENING = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]*)(?P<rest>.*)$"
+)
 ANNOTATE = re.compile(r'[ \t]+annotate="(?P<items>[^"]*)"')
 ITEM = re.compile(r"^(?P<line>\d+):(?P<marker>\d+)(?::(?P<text>\S+))?$")
 
@@ -122,7 +123,9 @@ class AnnotatePreprocessor(Preprocessor):
                 raise AnnotateError(f"annotate: {item!r} is not LINE:MARKER[:TEXT] {where}")
             number, marker = int(match["line"]), int(match["marker"])
             if not 1 <= number <= size:
-                raise AnnotateError(f"annotate: line {number} is outside the block's {size} lines {where}")
+                raise AnnotateError(
+                    f"annotate: line {number} is outside the block's {size} lines {where}"
+                )
             if match["text"] and match["text"] not in body[number - 1]:
                 raise AnnotateError(
                     f"annotate: line {number} does not contain {match['text']!r} {where}; "
@@ -163,7 +166,8 @@ def lines_ending_in_a_comment(body, lexer):
     found = set()
     for index, token_type, value in lexer.get_tokens_unprocessed(code):
         if token_type in MATERIAL_COMMENTS:
-            found.update(number for end, number in ends.items() if index < end <= index + len(value))
+            stop = index + len(value)
+            found.update(number for end, number in ends.items() if index < end <= stop)
     return found
 
 
