@@ -1,4 +1,4 @@
-"""Line-by-line notes for code that is included from steps/, without touching it.
+"""Notes and changed-line highlights for code included from steps/, without touching it.
 
 mkdocs-material turns a comment such as ``# (1)!`` in a code block into a
 clickable note, taken from the numbered list that follows the block. The code on
@@ -31,10 +31,18 @@ without its TEXT, a malformed item, a language without a known comment syntax,
 or a marker that Pygments would not highlight as a comment (inside a string,
 say): notes must never drift silently onto the wrong line or vanish.
 
+``hl_lines="changed"`` on a fence that includes one whole file of a step
+(``--8<-- "steps/02-auth/chat/models.py"``) highlights the lines that differ
+from the same file in the previous step (``steps/01-django/chat/models.py``),
+computed at build time, so the highlighting follows every edit of the steps.
+It is an error on a file the previous step does not have.
+
 Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
 """
 
+import difflib
 import re
+from pathlib import Path
 
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
@@ -171,13 +179,63 @@ def lines_ending_in_a_comment(body, lexer):
     return found
 
 
+CHANGED = re.compile(r'(?<=[ \t])hl_lines="changed"')
+WHOLE_STEP_FILE = re.compile(r'^[ \t]*-+8<-+[ \t]+"steps/(?P<step>[^/"]+)/(?P<path>[^":]+)"[ \t]*$')
+
+
+class ChangedLinesPreprocessor(Preprocessor):
+    """Turns ``hl_lines="changed"`` into the line numbers changed since the previous step."""
+
+    def __init__(self, md, root):
+        super().__init__(md)
+        self.root = Path(root)
+
+    def run(self, lines):
+        out = list(lines)
+        for index, line in enumerate(lines):
+            opening = OPENING.match(line)
+            if not (opening and CHANGED.search(opening["rest"])):
+                continue
+            include = WHOLE_STEP_FILE.match(lines[index + 1]) if index + 1 < len(lines) else None
+            if not include:
+                raise AnnotateError(
+                    f'hl_lines="changed" needs a whole file of a step on the next line: {line!r}'
+                )
+            numbers = self.changed_lines(include["step"], include["path"])
+            out[index] = CHANGED.sub(f'hl_lines="{numbers}"' if numbers else "", line)
+        return out
+
+    def changed_lines(self, step, path):
+        steps = sorted(p.name for p in (self.root / "steps").iterdir() if p.is_dir())
+        if step not in steps or steps.index(step) == 0:
+            raise AnnotateError(f'hl_lines="changed": steps/{step} has no previous step')
+        old = self.root / "steps" / steps[steps.index(step) - 1] / path
+        if not old.is_file():
+            raise AnnotateError(f'hl_lines="changed": {old} does not exist, all lines are new')
+        new = (self.root / "steps" / step / path).read_text(encoding="utf-8").splitlines()
+        old_lines = old.read_text(encoding="utf-8").splitlines()
+        matcher = difflib.SequenceMatcher(None, old_lines, new, autojunk=False)
+        numbers = []
+        for tag, _, _, first, last in matcher.get_opcodes():
+            if tag in ("replace", "insert"):
+                numbers.append(f"{first + 1}-{last}" if last > first + 1 else f"{first + 1}")
+        return " ".join(numbers)
+
+
 class AnnotateExtension(Extension):
+    def __init__(self, root, **kwargs):
+        self.root = root
+        super().__init__(**kwargs)
+
     def extendMarkdown(self, md):
+        # Before pymdownx.snippets (32) replaces the include line that names the file.
+        md.preprocessors.register(ChangedLinesPreprocessor(md, self.root), "changed_lines", 33)
         # After pymdownx.snippets (32) has included the code, before
         # pymdownx.superfences (25) turns fences into highlighted HTML.
         md.preprocessors.register(AnnotatePreprocessor(md), "annotate_includes", 30)
 
 
 def on_config(config, **kwargs):
-    config.markdown_extensions.append(AnnotateExtension())
+    root = Path(config.config_file_path).parent
+    config.markdown_extensions.append(AnnotateExtension(root))
     return config
