@@ -28,6 +28,22 @@ def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
         assert page.evaluate("window.notReloaded") is True
 
 
+def test_idle_socket_stays_open(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    alice.evaluate(
+        """() => {
+            window.closes = 0
+            document.body.addEventListener("htmx:wsClose", () => window.closes++)
+        }"""
+    )
+    alice.wait_for_timeout(13_000)  # longer than the 5 s socket timeouts that bite Redis users
+    send(bob, "still there after a quiet spell?")
+    expect(alice.get_by_text("still there after a quiet spell?")).to_have_count(1)
+    assert alice.evaluate("window.closes") == 0
+
+
 def test_html_in_a_message_shows_as_text(log_in, server):
     alice, bob = log_in("alice"), log_in("bob")
     open_lobby(alice, server)
