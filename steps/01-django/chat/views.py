@@ -68,9 +68,10 @@ def room_detail(request, slug):
 def display_name(request):
     next_url = request.POST.get("next") or request.GET.get("next", "")
     # Only follow `next` to this site, or the form becomes an open redirect.
-    if not url_has_allowed_host_and_scheme(
+    is_safe = url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    )
+    if not is_safe or next_url == request.path:
         next_url = reverse("chat:room_list")
     if request.method == "POST":
         form = DisplayNameForm(request.POST)

@@ -118,7 +118,7 @@ def test_display_name_form_shows_errors(client):
     assert "display_name" not in client.session
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", ""])
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "", "/name/"])
 def test_display_name_never_redirects_off_site(client, next_url):
     response = client.post("/name/", {"name": "carol", "next": next_url})
     assert response.url == "/"

@@ -26,7 +26,7 @@ class Room(models.Model):
         # Try the readable slug first, then random suffixes. The unique index
         # decides, not an earlier lookup, so two rooms created at the same
         # moment with the same name cannot end up with the same slug.
-        base = slugify(self.name)[:40] or "room"
+        base = slugify(self.name)[:40].rstrip("-") or "room"
         suffixes = [get_random_string(4, SLUG_SUFFIX_CHARS) for _ in range(5)]
         for slug in [base, *(f"{base}-{suffix}" for suffix in suffixes)]:
             self.slug = slug

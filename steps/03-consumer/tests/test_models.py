@@ -27,6 +27,11 @@ def test_long_names_make_slugs_that_fit_with_a_suffix():
     assert len(Room.objects.create(name=name).slug) <= 50
 
 
+def test_slug_never_ends_with_a_hyphen():
+    name = "a" * 39 + " b"  # slugify gives 39 a's, "-", "b": cut at 40, a hyphen ends it
+    assert Room.objects.create(name=name).slug == "a" * 39
+
+
 def test_saving_again_keeps_the_slug(room):
     room.name = "Renamed"
     room.save()
