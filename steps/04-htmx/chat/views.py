@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,8 +32,10 @@ def room_create(request):
     form = RoomForm(request.POST)
     if not form.is_valid():
         return render_room_list(request, room_form=form)
-    room = form.save()
-    room.members.add(request.user)
+    # A room and its first member are created together or not at all.
+    with transaction.atomic():
+        room = form.save()
+        room.members.add(request.user)
     return redirect(room)
 
 
