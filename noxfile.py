@@ -103,7 +103,8 @@ def find_step(arg):
     return None
 
 
-@nox.session(python=PYTHON)
+# Serving needs no particular Python: use the one running nox (3.11 or newer).
+@nox.session(python=None)
 def serve(session):
     """Migrate, seed and serve a step: `nox -s serve -- 01` (PORT overrides 8000)."""
     if len(session.posargs) != 1:

@@ -20,7 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Files and directories that tests or the dev server create inside a step.
-IGNORED = ["__pycache__", "*.pyc", ".pytest_cache", "db.sqlite3", "test-artifacts", ".DS_Store"]
+IGNORED = [
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".venv",
+    "db.sqlite3",
+    "test-artifacts",
+    ".DS_Store",
+]
 
 
 def list_steps(root=ROOT):
