@@ -57,6 +57,25 @@ def test_html_in_a_message_shows_as_text(log_in, server):
     expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])
 
 
+def test_hidden_tab_counts_unread_messages_in_its_title(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    title = alice.title()
+    # Headless tabs are never hidden: pretend, as the browser does when you switch tabs.
+    alice.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+    send(bob, "one")
+    send(bob, "two")
+    expect(alice).to_have_title(f"(2) {title}")
+    alice.evaluate(
+        """() => {
+            Object.defineProperty(document, "hidden", {value: false, configurable: true})
+            document.dispatchEvent(new Event("visibilitychange"))
+        }"""
+    )
+    expect(alice).to_have_title(title)
+
+
 def test_presence_follows_people_in_and_out(log_in, server):
     alice, bob = log_in("alice"), log_in("bob")
     open_lobby(bob, server)
