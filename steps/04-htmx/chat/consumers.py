@@ -71,7 +71,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def send_missed_messages(self):
         """Catch the page up from the last message it has, named in ?after=<id>."""
         self.caught_up = set()
-        after = parse_qs(self.scope["query_string"].decode()).get("after", ["0"])[0]
+        after = parse_qs(self.scope["query_string"].decode()).get("after", [None])[0]
+        if after is None:  # the client did not say what it has: nothing to catch up
+            return
         if not (after.isascii() and after.isdigit()):
             await self.send_error("The ?after= parameter must be a message id.")
             return

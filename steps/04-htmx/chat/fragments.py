@@ -20,4 +20,4 @@ def presence_frame(usernames):
 
 
 def error_frame(error):
-    return frame(render_to_string("chat/ws/error.html", {"error": error}))
+    return frame(render_to_string("chat/ws/error.html", {"error": error}), {"chat:error": {}})

@@ -103,6 +103,13 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, alice, fr
     await tab.disconnect()
 
 
+async def test_errors_carry_an_event_for_the_page(room, alice):
+    tab = await open_socket(alice)
+    await tab.send_to(text_data="not json")
+    assert (await receive_swap(tab, "chat-error"))["events"] == {"chat:error": {}}
+    await tab.disconnect()
+
+
 async def test_binary_frames_get_an_error(room, alice):
     tab = await open_socket(alice)
     await tab.send_to(bytes_data=b"\x00\x01")
@@ -161,6 +168,14 @@ async def test_reconnecting_page_gets_the_messages_it_missed(room, alice, bob):
 async def test_up_to_date_page_gets_no_catch_up(room, alice):
     last = await Message.objects.acreate(room=room, author=alice, body="latest")
     tab = await open_socket(alice, query=f"?after={last.pk}")
+    await receive_presence(tab)
+    assert await tab.receive_nothing(timeout=0.2)
+    await tab.disconnect()
+
+
+async def test_client_that_names_no_message_gets_no_catch_up(room, alice):
+    await Message.objects.acreate(room=room, author=alice, body="old news")
+    tab = await open_socket(alice)
     await receive_presence(tab)
     assert await tab.receive_nothing(timeout=0.2)
     await tab.disconnect()

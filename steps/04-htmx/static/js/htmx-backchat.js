@@ -12,6 +12,7 @@
   const RETRIED_BY_WS_EXTENSION = [1006, 1011, 1012, 1013]
   const title = document.title
   let unread = 0
+  let lastSent = "" // put back in the input if the server refuses it
 
   function setStatus(state, text) {
     const status = document.getElementById("status")
@@ -58,13 +59,18 @@
           return
         }
         setStatus("reconnecting", "reconnecting")
-        // For example 1000 after Daphne's --websocket_timeout: never leave a dead tab.
-        if (!RETRIED_BY_WS_EXTENSION.includes(code)) {
+        // For example 1000 after Daphne's --websocket_timeout: never leave a dead tab
+        // (unless the element itself left the page, which closes its socket on purpose).
+        if (!RETRIED_BY_WS_EXTENSION.includes(code) && event.target.isConnected) {
           setTimeout(event.detail.socketWrapper.reconnect, 1000)
         }
       } else if (name === "htmx:wsAfterSend") {
+        lastSent = event.target.elements.body.value
         event.target.reset()
         document.getElementById("chat-error").textContent = ""
+      } else if (name === "chat:error") {
+        const input = document.getElementById("id_body")
+        input.value = input.value || lastSent
       } else if (name === "chat:message" && document.hidden) {
         unread += event.detail.count
         document.title = `(${unread}) ${title}`

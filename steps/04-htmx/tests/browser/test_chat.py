@@ -28,6 +28,18 @@ def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
         assert page.evaluate("window.notReloaded") is True
 
 
+def test_refused_message_goes_back_into_the_input(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    too_long = "x" * 1001
+    # The input's maxlength stops people typing this much; scripts are not stopped.
+    alice.evaluate("document.getElementById('id_body').removeAttribute('maxlength')")
+    alice.fill("#id_body", too_long)
+    alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_contain_text("at most 1000 characters")
+    expect(alice.locator("#id_body")).to_have_value(too_long)
+
+
 def test_idle_socket_stays_open(log_in, server):
     alice, bob = log_in("alice"), log_in("bob")
     open_lobby(alice, server)
