@@ -117,11 +117,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await handlers[kind](content)
 
     async def receive_message(self, content):
-        body = content.get("body")
+        body = content.get("body", "")
+        if not isinstance(body, str):
+            await self.send_error("A message needs a text body.")
+            return
         # The same form as the room page, so both give the same rules and error messages.
         form = MessageForm({"body": body})
-        if not isinstance(body, str) or not form.is_valid():
-            await self.send_error(form.errors.get("body", ["A message needs a text body."])[0])
+        if not form.is_valid():
+            await self.send_error(form.errors["body"][0])
             return
         message = await Message.objects.acreate(
             room=self.room, author=self.scope["user"], body=form.cleaned_data["body"]

@@ -35,10 +35,9 @@ async def test_non_member_is_closed_with_4403(room, bob):
     await assert_closed_with(await open_socket(bob), 4403)
 
 
-async def test_foreign_origin_is_refused(room, alice):
-    communicator = WebsocketCommunicator(
-        application, "/ws/rooms/lobby/", headers=[(b"origin", b"https://evil.example")]
-    )
+@pytest.mark.parametrize("headers", [[(b"origin", b"https://evil.example")], []])
+async def test_foreign_or_missing_origin_is_refused(room, alice, headers):
+    communicator = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=headers)
     connected, _ = await communicator.connect()
     assert not connected
 

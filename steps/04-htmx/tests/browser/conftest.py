@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from chat.management.commands.seed_demo import DEMO_PASSWORD
+
 STEP_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = STEP_DIR / "test-artifacts"
-PASSWORD = "talk-in-real-time"  # seed_demo's
 
 
 class Server:
@@ -109,7 +110,7 @@ def log_in(browser, server, request):
     """Opens a logged-in page per user; screenshots of every page are saved at the end."""
     pages = {}
 
-    def log_in(username, password=PASSWORD, at=server):
+    def log_in(username, password=DEMO_PASSWORD, at=server):
         context = browser.new_context()
         page = context.new_page()
         page.set_default_timeout(10_000)
