@@ -121,6 +121,21 @@ def serve(session):
     session.run("python", "manage.py", "runserver", f"127.0.0.1:{port}")
 
 
+# Not in plain `nox`: `nox -s check` already fails when a picture no longer matches its step.
+@nox.session(python=PYTHON)
+def screenshots(session):
+    """Retake the docs' screenshot of every step, or of some: `nox -s screenshots -- 02`."""
+    for arg in session.posargs:
+        if find_step(arg) is None:
+            session.error(f"No step {arg!r}. The steps are: {', '.join(STEPS)}")
+    steps = [find_step(arg) for arg in session.posargs] or STEPS
+    session.install("playwright", "-c", CONSTRAINTS)
+    # One environment, steps in order: the pins are shared, so later steps only add packages.
+    for step in steps:
+        install_step(session, step)
+        session.run("python", "tools/screenshots.py", step)
+
+
 DOCS_DEPS = ["mkdocs-material", "pymdown-extensions"]
 # Material's end-of-life banner: known and decided, it is pinned to 9.x on purpose.
 DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
