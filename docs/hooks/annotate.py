@@ -22,9 +22,13 @@ line 12 stops being the slug field, instead of pinning the note elsewhere.
 The marker is written as a comment in the fence's language (``# (1)!``,
 ``// (1)!``, ``{# (1)! #}``, ``<!-- (1)! -->``, ``/* (1)! */``) at the end of
 that line; on a line that already ends in a ``#`` or ``//`` comment, ``(1)`` is
-added to that comment instead, so its text stays visible. The ``annotate``
-attribute is removed before pymdownx.superfences reads the fence. The numbered
-list must follow the block directly, as material expects.
+added to that comment instead, so its text stays visible. A line longer than
+100 columns would push its marker past the right edge of the code block at
+1280 px, so there the marker goes after the line's indentation (``{# (1)! #}``,
+``<!-- (1)! -->`` and ``/* (1)! */`` can sit mid-line; ``#`` and ``//`` cannot, so
+such a line is an error). The ``annotate`` attribute is removed before
+pymdownx.superfences reads the fence. The numbered list must follow the block
+directly, as material expects.
 
 The build stops with an AnnotateError for a LINE outside the block, a line
 without its TEXT, a malformed item, a language without a known comment syntax,
@@ -66,6 +70,10 @@ OPENING = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]*)(?P<rest>.*)$"
 )
 ANNOTATE = re.compile(r'[ \t]+annotate="(?P<items>[^"]*)"')
+# At 1280 px, with the page's table of contents in the left sidebar (mkdocs.yml),
+# a code block shows about 105 columns: a marker after a longer line than this
+# would need horizontal scrolling to be seen (tools/sitecheck.py checks it).
+VISIBLE_COLUMNS = 100
 ITEM = re.compile(r"^(?P<line>\d+):(?P<marker>\d+)(?::(?P<text>\S+))?$")
 
 # The Pygments tokens whose CSS classes (.c, .c1, .cm) material searches for markers.
@@ -142,13 +150,29 @@ class AnnotatePreprocessor(Preprocessor):
             if number in markers:
                 raise AnnotateError(f"annotate: line {number} has two markers {where}")
             markers[number] = marker
+        columns = {}  # line number -> column of the marker's "(N)"
+        for number, marker in markers.items():
             text = body[number - 1].rstrip()
-            if number not in commented:
-                body[number - 1] = f"{text}  {style.format(marker)}"
-            elif style.startswith(("#", "//")):
+            mark = style.format(marker)
+            closed = not mark.startswith(("#", "//"))  # a comment that can sit mid-line
+            if len(text) > VISIBLE_COLUMNS:
+                if not closed:
+                    raise AnnotateError(
+                        f"annotate: line {number} is {len(text)} columns long, so its marker "
+                        f"would sit past the right edge at 1280 px {where}; note a shorter line"
+                    )
+                # After the indentation, where it shows without scrolling.
+                indent = text[: len(text) - len(text.lstrip())]
+                body[number - 1] = f"{indent}{mark}{text.lstrip()}"
+                columns[number] = len(indent) + mark.index("(")
+            elif number not in commented:
+                body[number - 1] = f"{text}  {mark}"
+                columns[number] = len(text) + 2 + mark.index("(")
+            elif not closed:
                 # Keep the comment that is already there: the marker goes at its
                 # end without "!", so material keeps the comment's text.
                 body[number - 1] = f"{text} ({marker})"
+                columns[number] = len(text) + 1
             else:
                 raise AnnotateError(
                     f"annotate: line {number} already ends in a comment {where}; "
@@ -156,26 +180,44 @@ class AnnotatePreprocessor(Preprocessor):
                 )
         # Material only turns markers inside comments into notes: a marker that
         # landed in a string (a docstring, say) would show up as text.
-        lost = set(markers) - lines_ending_in_a_comment(body, lexer)
+        comments = comment_ranges("\n".join(body), lexer)
+        starts = line_starts(body)
+        lost = [n for n in markers if not in_ranges(starts[n] + columns[n], comments)]
         if lost:
             raise AnnotateError(f"annotate: line(s) {sorted(lost)} cannot carry a comment {where}")
         return body
 
 
+def line_starts(body):
+    """{line number: offset of its first character in the joined code}."""
+    starts, offset = {}, 0
+    for number, line in enumerate(body, start=1):
+        starts[number] = offset
+        offset += len(line) + 1
+    return starts
+
+
+def comment_ranges(code, lexer):
+    """(start, stop) offsets of the tokens that material searches for markers."""
+    return [
+        (index, index + len(value))
+        for index, token_type, value in lexer.get_tokens_unprocessed(code)
+        if token_type in MATERIAL_COMMENTS
+    ]
+
+
+def in_ranges(offset, ranges):
+    return any(start <= offset < stop for start, stop in ranges)
+
+
 def lines_ending_in_a_comment(body, lexer):
     """The 1-based numbers of the lines whose last visible character is in a comment."""
-    code = "\n".join(body)
-    ends = {}  # offset just after the line's last visible character -> line number
-    offset = 0
-    for number, line in enumerate(body, start=1):
-        if line.strip():
-            ends[offset + len(line.rstrip())] = number
-        offset += len(line) + 1
+    comments = comment_ranges("\n".join(body), lexer)
     found = set()
-    for index, token_type, value in lexer.get_tokens_unprocessed(code):
-        if token_type in MATERIAL_COMMENTS:
-            stop = index + len(value)
-            found.update(number for end, number in ends.items() if index < end <= stop)
+    for number, start in line_starts(body).items():
+        last = len(body[number - 1].rstrip()) - 1  # the line's last visible character
+        if last >= 0 and in_ranges(start + last, comments):
+            found.add(number)
     return found
 
 
