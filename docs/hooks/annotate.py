@@ -32,8 +32,10 @@ directly, as material expects.
 
 The build stops with an AnnotateError for a LINE outside the block, a line
 without its TEXT, a malformed item, a language without a known comment syntax,
-or a marker that Pygments would not highlight as a comment (inside a string,
-say): notes must never drift silently onto the wrong line or vanish.
+a marker that Pygments would not highlight as a comment (inside a string, say),
+or markers out of reading order (within a block, MARKER must grow with LINE,
+so the notes read top to bottom): notes must never drift silently onto the
+wrong line, vanish or jump around.
 
 ``hl_lines="changed"`` on a fence that includes one whole file of a step
 (``--8<-- "steps/02-auth/chat/models.py"``) highlights the lines that differ
@@ -46,6 +48,7 @@ Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
 
 import difflib
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from markdown import Extension
@@ -150,6 +153,7 @@ class AnnotatePreprocessor(Preprocessor):
             if number in markers:
                 raise AnnotateError(f"annotate: line {number} has two markers {where}")
             markers[number] = marker
+        check_reading_order(markers, where)
         columns = {}  # line number -> column of the marker's "(N)"
         for number, marker in markers.items():
             text = body[number - 1].rstrip()
@@ -186,6 +190,17 @@ class AnnotatePreprocessor(Preprocessor):
         if lost:
             raise AnnotateError(f"annotate: line(s) {sorted(lost)} cannot carry a comment {where}")
         return body
+
+
+def check_reading_order(markers, where):
+    """Notes are numbered in reading order: marker numbers grow with the line numbers."""
+    for (line, marker), (next_line, next_marker) in pairwise(sorted(markers.items())):
+        if next_marker <= marker:
+            raise AnnotateError(
+                f"annotate: marker {next_marker} on line {next_line} follows marker {marker} "
+                f"on line {line} {where}; number the notes in reading order (renumber the "
+                "annotate items and the numbered list below the block together)"
+            )
 
 
 def line_starts(body):
