@@ -14,8 +14,8 @@ as applied, conflict (fix the conflict markers left in the file) or not applied
 `git apply --check`.
 
 `git apply --3way` stages what it applies, so review the result with
-`git diff --cached`. Afterwards regenerate the diffs (`python tools/stepdiff.py`)
-and run the tests of every step you touched (`nox`).
+`git diff --cached`. Afterwards run the tests of every step you touched, the
+checks and the docs build (`nox`).
 """
 
 import argparse

@@ -1,20 +1,16 @@
-"""Write the diff between each step and the one before it to docs/diffs/NN-name.diff.
+"""The files of a step and the diff between two steps, for the checks and the docs.
 
-    python tools/stepdiff.py           # (re)write docs/diffs/02-auth.diff, 03-....diff, ...
-    python tools/stepdiff.py --check   # exit 1 and list the diff files that are stale
-
-The output is like `diff -ruN steps/01-django steps/02-auth`, but stable: files in
-sorted order, paths shown as `a/chat/models.py` and `b/chat/models.py`, no timestamps.
+`step_diff` is what each step's page shows as "The whole diff": the docs hook
+(docs/hooks/annotate.py) makes it at build time, so no diff is committed. It is
+like `diff -ruN steps/01-django steps/02-auth`, but stable: files in sorted order,
+paths shown as `a/chat/models.py` and `b/chat/models.py`, no timestamps.
 Generated files (__pycache__, db.sqlite3, ...) are ignored; vendored files (under
 `static/vendor/`) and binary files are summarised in one line instead of their content.
 """
 
-import argparse
 import difflib
 import fnmatch
 import re
-import sys
-from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,59 +106,3 @@ def step_diff(old_dir, new_dir):
     """The whole diff from one step directory to the next."""
     changes = changed_files(old_dir, new_dir)
     return "".join(file_diff(old_dir, new_dir, status, path) for status, path in changes)
-
-
-def expected_diffs(root=ROOT):
-    """{docs/diffs/NN-name.diff: its content} for every step after the first."""
-    diffs = {}
-    for old, new in pairwise(list_steps(root)):
-        diff = step_diff(root / "steps" / old, root / "steps" / new)
-        diffs[root / "docs" / "diffs" / f"{new}.diff"] = diff
-    return diffs
-
-
-def existing_diffs(root=ROOT):
-    return sorted((root / "docs" / "diffs").glob("*.diff"))
-
-
-def is_current(path, text):
-    return path.is_file() and path.read_bytes() == text.encode("utf-8")
-
-
-def stale_diffs(root=ROOT):
-    """Relative paths of diff files that are missing, out of date or left over."""
-    expected = expected_diffs(root)
-    stale = [path for path, text in expected.items() if not is_current(path, text)]
-    stale += [path for path in existing_diffs(root) if path not in expected]
-    return [path.relative_to(root).as_posix() for path in stale]
-
-
-def write_diffs(root=ROOT):
-    """Write the diffs that changed and remove those of steps that no longer exist."""
-    expected = expected_diffs(root)
-    for path in existing_diffs(root):
-        if path not in expected:
-            path.unlink()
-            print(f"removed {path.relative_to(root).as_posix()}")
-    for path, text in expected.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not is_current(path, text):
-            path.write_bytes(text.encode("utf-8"))
-            print(f"wrote {path.relative_to(root).as_posix()}")
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="list stale diffs, write nothing")
-    args = parser.parse_args(argv)
-    if not args.check:
-        write_diffs()
-        return 0
-    stale = stale_diffs()
-    for path in stale:
-        print(f"stale: {path} (run `python tools/stepdiff.py`)")
-    return 1 if stale else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -43,10 +43,18 @@ from the same file in the previous step (``steps/01-django/chat/models.py``),
 computed at build time, so the highlighting follows every edit of the steps.
 It is an error on a file the previous step does not have.
 
+An empty fence marked ``stepdiff="04-htmx"`` is filled with the whole diff from
+the previous step to steps/04-htmx, made at build time by ``step_diff`` in
+tools/stepdiff.py, so no generated diff is committed or can go stale:
+
+    ```diff stepdiff="04-htmx"
+    ```
+
 Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
 """
 
 import difflib
+import importlib.util
 import re
 from itertools import pairwise
 from pathlib import Path
@@ -243,9 +251,10 @@ WHOLE_STEP_FILE = re.compile(r'^[ \t]*-+8<-+[ \t]+"steps/(?P<step>[^/"]+)/(?P<pa
 class ChangedLinesPreprocessor(Preprocessor):
     """Turns ``hl_lines="changed"`` into the line numbers changed since the previous step."""
 
-    def __init__(self, md, root):
+    def __init__(self, md, root, stepdiff):
         super().__init__(md)
         self.root = Path(root)
+        self.stepdiff = stepdiff
 
     def run(self, lines):
         out = list(lines)
@@ -263,10 +272,8 @@ class ChangedLinesPreprocessor(Preprocessor):
         return out
 
     def changed_lines(self, step, path):
-        steps = sorted(p.name for p in (self.root / "steps").iterdir() if p.is_dir())
-        if step not in steps or steps.index(step) == 0:
-            raise AnnotateError(f'hl_lines="changed": steps/{step} has no previous step')
-        old = self.root / "steps" / steps[steps.index(step) - 1] / path
+        previous = previous_step(self.stepdiff, self.root, step, 'hl_lines="changed"')
+        old = self.root / "steps" / previous / path
         if not old.is_file():
             raise AnnotateError(f'hl_lines="changed": {old} does not exist, all lines are new')
         new = (self.root / "steps" / step / path).read_text(encoding="utf-8").splitlines()
@@ -279,14 +286,80 @@ class ChangedLinesPreprocessor(Preprocessor):
         return " ".join(numbers)
 
 
+STEPDIFF = re.compile(r'[ \t]+stepdiff="(?P<step>[^"]*)"')
+
+
+class StepDiffPreprocessor(Preprocessor):
+    """Fills an empty fence marked ``stepdiff="04-htmx"`` with that step's whole diff."""
+
+    def __init__(self, md, root, stepdiff):
+        super().__init__(md)
+        self.root = Path(root)
+        self.stepdiff = stepdiff
+
+    def run(self, lines):
+        out = []
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            opening = OPENING.match(line)
+            attribute = STEPDIFF.search(opening["rest"]) if opening else None
+            if not attribute:
+                out.append(line)
+                index += 1
+                continue
+            end = AnnotatePreprocessor.closing_index(lines, index, opening)
+            if any(body.strip() for body in lines[index + 1 : end]):
+                raise AnnotateError(
+                    f"stepdiff: the hook fills this block; leave it empty: {line!r}"
+                )
+            offset = opening.start("rest")
+            out.append(line[: offset + attribute.start()] + line[offset + attribute.end() :])
+            diff = self.diff(attribute["step"])
+            out.extend(opening["indent"] + text if text else text for text in diff.splitlines())
+            index = end  # the closing fence goes out unchanged on the next round
+        return out
+
+    def diff(self, step):
+        previous = previous_step(self.stepdiff, self.root, step, "stepdiff")
+        steps = self.root / "steps"
+        return self.stepdiff.step_diff(steps / previous, steps / step)
+
+
+def previous_step(stepdiff, root, step, what):
+    """The name of the step before ``step``, such as 03-consumer for 04-htmx."""
+    steps = stepdiff.list_steps(root)
+    if step not in steps or steps.index(step) == 0:
+        raise AnnotateError(f"{what}: steps/{step} has no previous step")
+    return steps[steps.index(step) - 1]
+
+
+def load_stepdiff(root):
+    """tools/stepdiff.py, the repo's one definition of a step's files and of its diff.
+
+    It is a script beside the other tools, not an installed package: load it from
+    its path instead of putting tools/ on everybody's sys.path.
+    """
+    spec = importlib.util.spec_from_file_location("stepdiff", root / "tools" / "stepdiff.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class AnnotateExtension(Extension):
     def __init__(self, root, **kwargs):
         self.root = root
+        self.stepdiff = load_stepdiff(root)
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):
         # Before pymdownx.snippets (32) replaces the include line that names the file.
-        md.preprocessors.register(ChangedLinesPreprocessor(md, self.root), "changed_lines", 33)
+        changed = ChangedLinesPreprocessor(md, self.root, self.stepdiff)
+        md.preprocessors.register(changed, "changed_lines", 33)
+        # After pymdownx.snippets (32), which never sees the diff's lines, and
+        # before the annotations (30) and pymdownx.superfences (25).
+        stepdiff = StepDiffPreprocessor(md, self.root, self.stepdiff)
+        md.preprocessors.register(stepdiff, "stepdiff", 31)
         # After pymdownx.snippets (32) has included the code, before
         # pymdownx.superfences (25) turns fences into highlighted HTML.
         md.preprocessors.register(AnnotatePreprocessor(md), "annotate_includes", 30)

@@ -1,5 +1,4 @@
 import check
-import stepdiff
 
 PAGE = """\
 # Step two
@@ -60,6 +59,16 @@ def test_pasted_code_blocks_are_reported_with_their_line(repo, write):
     assert problems[1].startswith("docs/reference.md:7: a ```md block pastes code")
 
 
+def test_an_empty_stepdiff_fence_is_generated_not_pasted(repo, write):
+    write(
+        "docs/steps/02-two.md",
+        '??? abstract "The whole diff"\n\n    ```diff stepdiff="02-two"\n    ```\n\n'
+        '```diff stepdiff="02-two"\n-pasted\n```\n',
+    )
+    [problem] = check.check_docs_code_blocks(repo)
+    assert problem.startswith("docs/steps/02-two.md:6: a ```diff block pastes code")
+
+
 def test_an_escaped_snippet_is_not_an_include():
     assert check.is_include(['--8<-- "steps/02-two/chat/new.py"', ""])
     assert not check.is_include([';--8<-- "steps/02-two/chat/new.py"'])
@@ -86,8 +95,7 @@ def test_constraints_must_pin_every_requirement(repo, write):
 
 
 def test_main_reports_every_check(repo, capsys):
-    stepdiff.write_diffs(repo)
     assert check.main(repo) == 1
     out = capsys.readouterr().out
     assert "FAIL  Every step is a standalone project" in out
-    assert "ok    docs/diffs/ matches the steps" in out
+    assert "ok    Nothing under a step imports from another step" in out

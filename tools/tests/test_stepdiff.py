@@ -28,11 +28,3 @@ def test_missing_newline_at_end_of_file_is_shown(repo, write):
     diff = stepdiff.step_diff(repo / "steps/01-one", repo / "steps/02-two")
     assert "+b = 2\n\\ No newline at end of file\n" in diff
 
-
-def test_check_reports_missing_changed_and_leftover_diffs(repo, write):
-    assert stepdiff.stale_diffs(repo) == ["docs/diffs/02-two.diff"]
-    stepdiff.write_diffs(repo)
-    assert stepdiff.stale_diffs(repo) == []
-    write("steps/02-two/chat/new.py", "new = False\n")
-    write("docs/diffs/09-gone.diff", "")
-    assert stepdiff.stale_diffs(repo) == ["docs/diffs/02-two.diff", "docs/diffs/09-gone.diff"]
