@@ -5,10 +5,12 @@
 Each check is a function that returns a list of problems (empty when all is well):
 
 - every step has the files of a standalone project;
-- every file that differs between step N-1 and step N is covered by step N's
-  docs page docs/steps/NN-name.md: included with a snippet line such as
-  `--8<-- "steps/NN-name/chat/models.py:section"` or named in the text by its
-  path inside the step, such as `chat/models.py` (migrations and removed files too);
+- every code file that step N adds or changes is walked through on step N's docs
+  page docs/steps/NN-name.md: included, whole or a section of it, in a fenced
+  block with notes (`annotate="..."` on the fence, `--8<-- "steps/NN-name/path"`
+  inside); merely naming its path is not enough. Tests (summarised), migrations
+  (generated), vendored, empty and binary files, the data files in DATA_FILES and
+  removed files may just be named in the text, such as `chat/models.py`;
 - every fenced code block in docs/ is an include (only `--8<--` lines), an empty
   `stepdiff="NN-name"` block that the docs hook fills with the step's diff, or a
   console/bash/shell/sh/text/mermaid block: the docs never paste code;
@@ -21,6 +23,7 @@ Exits 1 if any check fails.
 import re
 import sys
 from itertools import pairwise
+from pathlib import Path, PurePosixPath
 
 import stepdiff
 
@@ -29,11 +32,15 @@ INLINE_LANGUAGES = {"console", "bash", "shell", "sh", "text", "mermaid"}
 STEP_FILES = ["manage.py", "requirements.txt", "pytest.ini", "tests"]
 
 # pymdownx.snippets: `--8<-- "path"` on one line, or a block of paths between bare `--8<--` lines.
-SNIPPET_LINE = re.compile(r"""^\s*-+8<-+\s+(["']).+\1\s*$""")
+SNIPPET_LINE = re.compile(r"""^\s*-+8<-+\s+(["'])(?P<path>.+)\1\s*$""")
 SNIPPET_MARKER = re.compile(r"^\s*-+8<-+\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 # A fence that docs/hooks/annotate.py fills with a step's whole diff at build time.
 STEPDIFF = re.compile(r'(?<!\S)stepdiff="[^"]+"')
+# Notes on an included block (docs/hooks/annotate.py): annotate="LINE:MARKER ...".
+ANNOTATE = re.compile(r'(?<!\S)annotate="\s*\d[^"]*"')
+# Data files with nothing to annotate: naming them is enough (including them is fine).
+DATA_FILES = {"requirements.txt"}
 
 
 def check_step_layout(root=ROOT):
@@ -52,12 +59,48 @@ def mentions(text, path):
     return re.search(pattern, text) is not None
 
 
+def needs_notes(step_dir, status, path):
+    """True if a changed file must be walked through with notes, not merely named."""
+    parts = PurePosixPath(path).parts
+    if status == "D" or parts[0] == "tests" or "migrations" in parts[:-1]:
+        return False  # removed, summarised (tests) or generated (migrations)
+    if stepdiff.is_vendored(path) or parts[-1] in DATA_FILES:
+        return False
+    text = stepdiff.read_text(Path(step_dir) / path)
+    return bool(text and text.strip())  # binary and empty files have no lines to note
+
+
+def snippet_paths(body):
+    """The files that the snippet lines of a block's body include (sections dropped)."""
+    paths = []
+    in_block = False
+    for line in body:
+        if SNIPPET_MARKER.match(line):
+            in_block = not in_block
+        elif match := SNIPPET_LINE.match(line):
+            paths.append(match["path"])
+        elif in_block and line.strip():
+            paths.append(line.strip())
+    return {path.split(":", 1)[0] for path in paths}
+
+
+def annotated_includes(text):
+    """Paths that the page includes in fenced blocks that carry notes."""
+    return {
+        path
+        for _, info, body in fenced_blocks(text)
+        if ANNOTATE.search(info)
+        for path in snippet_paths(body)
+    }
+
+
 def check_docs_cover_changes(root=ROOT):
-    """Every file that step N adds, changes or removes is covered on step N's page."""
+    """Every code file that step N adds or changes is walked through on its page, with notes."""
     problems = []
     for old, new in pairwise(stepdiff.list_steps(root)):
         page = root / "docs" / "steps" / f"{new}.md"
-        changes = stepdiff.changed_files(root / "steps" / old, root / "steps" / new)
+        new_dir = root / "steps" / new
+        changes = stepdiff.changed_files(root / "steps" / old, new_dir)
         if not page.is_file():
             problems.append(
                 f"{page.relative_to(root).as_posix()} is missing: steps/{new} changes "
@@ -65,10 +108,18 @@ def check_docs_cover_changes(root=ROOT):
             )
             continue
         text = page.read_text(encoding="utf-8")
+        explained = annotated_includes(text)
         for status, path in changes:
+            verb = {"A": "added", "M": "changed", "D": "removed"}[status]
+            if needs_notes(new_dir, status, path):
+                if f"steps/{new}/{path}" not in explained:
+                    problems.append(
+                        f"docs/steps/{new}.md does not walk through {path} ({verb} since {old}): "
+                        f'include it, whole or a section, in a block with notes (annotate="...")'
+                    )
+                continue
             if mentions(text, path):
                 continue
-            verb = {"A": "added", "M": "changed", "D": "removed"}[status]
             source = old if status == "D" else new  # a removed file is only in the old step
             problems.append(
                 f"docs/steps/{new}.md does not cover {path} ({verb} since {old}): include it "

@@ -1,15 +1,24 @@
 import check
+import pytest
 
 PAGE = """\
 # Step two
 
-We change `chat/models.py` and remove chat/old.py.
+We change a line of `chat/models.py`, remove chat/old.py and pin `requirements.txt`.
+
+```python title="chat/models.py" linenums="2" annotate="1:1:b"
+--8<-- "steps/02-two/chat/models.py:2:2"
+```
+
+1.  The new value.
 
 === "New"
 
-    ```python title="chat/new.py" hl_lines="1"
-    --8<-- "steps/02-two/chat/new.py:1:3"
+    ```python title="chat/new.py" hl_lines="1" annotate="1:1"
+    --8<-- "steps/02-two/chat/new.py"
     ```
+
+    1.  New.
 
 ~~~console
 $ python manage.py migrate
@@ -21,18 +30,56 @@ steps/02-two/chat/__init__.py
 steps/02-two/static/vendor/htmx-2.0.4.min.js
 --8<--
 ```
+
+The tests (`tests/test_new.py`) and the migration (`chat/migrations/0002_new.py`).
 """
 
 
-def test_a_page_covers_changes_by_snippet_or_by_name(repo, write):
+@pytest.fixture
+def step_two(repo, write):
+    """Step two also changes its requirements, adds a test and a migration."""
+    write("steps/02-two/requirements.txt", "Django\n")
+    write("steps/02-two/tests/test_new.py", "def test_new(): pass\n")
+    write("steps/02-two/chat/migrations/0002_new.py", "operations = []\n")
+    return repo
+
+
+def test_a_page_walks_through_code_and_names_the_rest(step_two, write):
     write("docs/steps/02-two.md", PAGE)
-    assert check.check_docs_cover_changes(repo) == []
+    assert check.check_docs_cover_changes(step_two) == []
 
 
-def test_an_uncovered_change_is_reported(repo, write):
+def test_code_that_is_only_named_or_included_without_notes_is_reported(step_two, write):
+    page = PAGE.replace(' annotate="1:1:b"', "").replace('--8<-- "steps/02-two/chat/new.py"', "")
+    write("docs/steps/02-two.md", page + "\nAnd `chat/new.py`.\n")
+    problems = check.check_docs_cover_changes(step_two)
+    assert [p.split(":")[0] for p in problems] == [
+        "docs/steps/02-two.md does not walk through chat/models.py (changed since 01-one)",
+        "docs/steps/02-two.md does not walk through chat/new.py (added since 01-one)",
+    ]
+
+
+def test_an_uncovered_change_is_reported(step_two, write):
     write("docs/steps/02-two.md", PAGE.replace("chat/old.py", "the old module"))
-    [problem] = check.check_docs_cover_changes(repo)
+    [problem] = check.check_docs_cover_changes(step_two)
     assert problem.startswith("docs/steps/02-two.md does not cover chat/old.py (removed")
+
+
+def test_which_files_need_notes(step_two):
+    step = step_two / "steps/02-two"
+    assert check.needs_notes(step, "M", "chat/models.py")
+    assert check.needs_notes(step, "A", "chat/new.py")
+    assert not check.needs_notes(step, "D", "chat/old.py")
+    assert not check.needs_notes(step, "A", "chat/__init__.py")  # empty
+    assert not check.needs_notes(step, "A", "static/vendor/htmx-2.0.4.min.js")
+    assert not check.needs_notes(step, "A", "tests/test_new.py")
+    assert not check.needs_notes(step, "A", "chat/migrations/0002_new.py")
+    assert not check.needs_notes(step, "M", "requirements.txt")
+
+
+def test_snippet_paths_drop_sections_and_line_ranges():
+    body = ['--8<-- "steps/02-two/a.py:section"', "--8<--", "steps/02-two/b.py:1:3", "--8<--"]
+    assert check.snippet_paths(body) == {"steps/02-two/a.py", "steps/02-two/b.py"}
 
 
 def test_a_step_without_a_page_fails(repo):

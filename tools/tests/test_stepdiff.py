@@ -27,4 +27,3 @@ def test_missing_newline_at_end_of_file_is_shown(repo, write):
     write("steps/02-two/chat/models.py", "a = 1\nb = 2")
     diff = stepdiff.step_diff(repo / "steps/01-one", repo / "steps/02-two")
     assert "+b = 2\n\\ No newline at end of file\n" in diff
-
