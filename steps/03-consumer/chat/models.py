@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
@@ -7,10 +9,19 @@ from django.utils.text import slugify
 SLUG_SUFFIX_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
+def new_invite_code():
+    # 128 random bits: nobody guesses this, and it is URL-safe as it is (22 characters).
+    return secrets.token_urlsafe(16)
+
+
 class Room(models.Model):
     name = models.CharField(max_length=80)
-    # The slug is the room's code: it is in the URL and people type it to join.
+    # The slug makes readable URLs; it is no secret, so it lets nobody in.
     slug = models.SlugField(max_length=50, unique=True, editable=False)
+    # The invite code lets people in: whoever has the link may join.
+    invite_code = models.CharField(
+        max_length=22, unique=True, default=new_invite_code, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rooms")
 
@@ -39,6 +50,9 @@ class Room(models.Model):
 
     def get_absolute_url(self):
         return reverse("chat:room", args=[self.slug])
+
+    def get_invite_url(self):
+        return reverse("chat:invite", args=[self.invite_code])
 
     def has_member(self, user):
         return self.members.filter(pk=user.pk).exists()

@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import JoinRoomForm, MessageForm, RoomForm
+from .limits import count_join_failure, join_blocked
 from .models import Room
 
 
@@ -18,6 +20,10 @@ def render_room_list(request, room_form=None, join_form=None):
             "join_form": join_form or JoinRoomForm(),
         },
     )
+
+
+def too_many_joins(request):
+    return render(request, "chat/too_many_joins.html", status=429)
 
 
 @login_required
@@ -42,22 +48,48 @@ def room_create(request):
 @login_required
 @require_POST
 def room_join(request):
+    """The room list's join form, which takes an invite link or its code."""
+    if join_blocked(request.user):
+        return too_many_joins(request)
     form = JoinRoomForm(request.POST)
     if not form.is_valid():
+        count_join_failure(request.user)
         return render_room_list(request, join_form=form)
     form.room.members.add(request.user)
     return redirect(form.room)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def invite(request, code):
+    """An invite link. Opening it only asks: a GET must never change anything."""
+    if join_blocked(request.user):
+        return too_many_joins(request)
+    form = JoinRoomForm({"invite": code})
+    if not form.is_valid():
+        count_join_failure(request.user)
+        raise Http404("This invite link is not valid.")
+    room = form.room
+    if request.method == "POST":
+        room.members.add(request.user)
+        return redirect(room)
+    if room.has_member(request.user):
+        return redirect(room)
+    return render(request, "chat/invite.html", {"room": room})
+
+
+@login_required
 @require_GET
 def room_detail(request, slug):
-    room = get_object_or_404(Room, slug=slug)
-    if not room.has_member(request.user):
-        # Whoever knows the code may join, so offer that instead of a bare error.
-        return render(request, "chat/join_prompt.html", {"room": room}, status=403)
+    # To anyone but a member, a room looks exactly like one that does not exist.
+    room = get_object_or_404(Room, slug=slug, members=request.user)
     return render(
         request,
         "chat/room_detail.html",
-        {"room": room, "history": room.recent_messages(), "form": MessageForm()},
+        {
+            "room": room,
+            "history": room.recent_messages(),
+            "form": MessageForm(),
+            "invite_url": request.build_absolute_uri(room.get_invite_url()),
+        },
     )

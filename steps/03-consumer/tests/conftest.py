@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from accounts.models import User
 from chat.models import Room
@@ -8,6 +9,12 @@ from chat.models import Room
 def fast_password_hashing(settings):
     # The real hasher is slow on purpose; tests don't need that protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The join limits count in the cache, which would otherwise outlive each test.
+    cache.clear()
 
 
 @pytest.fixture

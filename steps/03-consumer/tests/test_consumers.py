@@ -1,51 +1,108 @@
 import json
+import sqlite3
+from contextlib import contextmanager
 
 import pytest
-from channels.testing import WebsocketCommunicator
+from channels.db import database_sync_to_async
+from django.db import connection, transaction
 
-from backchat.asgi import application
-from chat import presence
+from chat import consumers, limits, presence
 from chat.consumers import ChatConsumer
 from chat.models import Message, Room
 
-from .websockets import open_socket, receive_kind
+from .websockets import (
+    assert_closed_with,
+    handshake,
+    log_in,
+    open_socket,
+    receive_error,
+    receive_message,
+    receive_presence,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def assert_closed_with(communicator, code):
-    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": code}
+@pytest.fixture(autouse=True)
+def nobody_left_behind():
+    """Every way a socket ends must undo what it did: presence and per-user limits."""
+    yield
+    assert not any(presence._open_sockets.values())
+    assert limits._users == {}
+
+
+async def join(user, slug="lobby", **kwargs):
+    """A socket in the room, past its own arrival in the presence list."""
+    tab = await open_socket(user, slug, **kwargs)
+    assert user.username in await receive_presence(tab)
+    return tab
+
+
+# Who may connect
 
 
 async def test_anonymous_visitor_is_closed_with_4401(room):
     await assert_closed_with(await open_socket(user=None), 4401)
 
 
-async def test_unknown_room_is_closed_with_4404(alice):
-    await assert_closed_with(await open_socket(alice, slug="nowhere"), 4404)
+async def test_missing_room_and_someone_elses_room_both_close_with_4404(room, bob):
+    await assert_closed_with(await open_socket(bob, slug="nowhere"), 4404)
+    await assert_closed_with(await open_socket(bob, slug="lobby"), 4404)
 
 
-async def test_non_member_is_closed_with_4403(room, bob):
-    await assert_closed_with(await open_socket(bob), 4403)
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("localhost", "https://evil.example"),
+        ("localhost", "http://localhost:3000"),  # another port on the same host
+        ("localhost", "https://localhost"),  # another scheme
+        ("localhost", "http://127.0.0.1"),  # another allowed host, but not this one
+        ("localhost", "null"),  # sandboxed frames and file:// pages
+        ("localhost", ""),
+        ("localhost:8000", "http://localhost"),
+        ("evil.example", "http://evil.example"),  # the host is not in ALLOWED_HOSTS
+    ],
+)
+async def test_pages_from_other_origins_are_refused(room, alice, host, origin):
+    _, accepted = await handshake(alice, host=host, origin=origin)
+    assert not accepted
 
 
-@pytest.mark.parametrize("headers", [[(b"origin", b"https://evil.example")], []])
-async def test_foreign_or_missing_origin_is_refused(room, alice, headers):
-    communicator = WebsocketCommunicator(application, "/ws/rooms/lobby/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert not connected
+@pytest.mark.parametrize(
+    ("host", "origin"), [("localhost:8000", "http://localhost:8000"), ("[::1]", "http://[::1]")]
+)
+async def test_the_same_origin_is_accepted_with_any_allowed_host_and_port(
+    room, alice, host, origin
+):
+    tab = await join(alice, host=host, origin=origin)
+    await tab.disconnect()
 
 
-async def test_both_members_receive_a_message_already_saved(room, alice, bob):
+async def test_trusted_origins_come_from_settings(room, alice, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://chat.example"]
+    tab = await join(alice, origin="https://chat.example")
+    await tab.disconnect()
+
+
+# Messages
+
+
+async def test_members_receive_each_saved_message(room, alice, bob):
     await room.members.aadd(bob)
-    alice_tab, bob_tab = await open_socket(alice), await open_socket(bob)
-    await alice_tab.send_json_to({"kind": "message", "body": "Hello, <b>Bob</b>"})
-    for tab in (alice_tab, bob_tab):
-        message = (await receive_kind(tab, "message"))["message"]
-        assert message["author"] == "alice"
-        assert message["body"] == "Hello, <b>Bob</b>"
-        # Whoever receives a message can already find it in the database.
-        assert await Message.objects.filter(pk=message["id"], room=room).aexists()
+    alice_tab = await join(alice)
+    bob_tab = await join(bob)
+    assert await receive_presence(alice_tab) == ["alice", "bob"]
+    await alice_tab.send_json_to({"kind": "message", "body": "Hi Bob"})
+    received = [await receive_message(tab) for tab in (alice_tab, bob_tab)]
+    # Whoever receives a message finds it in the database: saved first.
+    saved = await Message.objects.aget()
+    expected = {
+        "id": saved.pk,
+        "author": "alice",
+        "body": "Hi Bob",
+        "created_at": saved.created_at.isoformat(),
+    }
+    assert received == [expected, expected]
     await alice_tab.disconnect()
     await bob_tab.disconnect()
 
@@ -53,10 +110,9 @@ async def test_both_members_receive_a_message_already_saved(room, alice, bob):
 async def test_messages_stay_in_their_room(room, alice):
     other = await Room.objects.acreate(name="Other")
     await other.members.aadd(alice)
-    lobby_tab, other_tab = await open_socket(alice), await open_socket(alice, slug=other.slug)
+    lobby_tab, other_tab = await join(alice), await join(alice, slug=other.slug)
     await lobby_tab.send_json_to({"kind": "message", "body": "lobby only"})
-    await receive_kind(lobby_tab, "message")
-    await receive_kind(other_tab, "presence")
+    assert (await receive_message(lobby_tab))["body"] == "lobby only"
     assert await other_tab.receive_nothing(timeout=0.2)
     await lobby_tab.disconnect()
     await other_tab.disconnect()
@@ -65,73 +121,237 @@ async def test_messages_stay_in_their_room(room, alice):
 BAD_FRAMES = [
     ("not json", "Frames must be valid JSON."),
     ("", "Frames must be valid JSON."),
+    ("[" * 2000 + "]" * 2000, "Frames must be valid JSON."),  # nested too deep to parse
     ("[1, 2]", 'Send a JSON object such as {"kind": "message", "body": "Hi"}.'),
     ('{"body": "no kind"}', 'Send a JSON object such as {"kind": "message", "body": "Hi"}.'),
     ('{"kind": "chat.message"}', 'Send a JSON object such as {"kind": "message", "body": "Hi"}.'),
+    ('{"kind": "access.revoked"}', 'Send a JSON object such as {"kind": "message", "body": "Hi"}.'),
     ('{"kind": ["message"]}', 'Send a JSON object such as {"kind": "message", "body": "Hi"}.'),
     ('{"kind": "message"}', "This field is required."),
     ('{"kind": "message", "body": "   "}', "This field is required."),
     ('{"kind": "message", "body": 42}', "A message needs a text body."),
+    ('{"kind": "message", "body": null}', "A message needs a text body."),
     (
         json.dumps({"kind": "message", "body": "x" * 1001}),
         "Ensure this value has at most 1000 characters (it has 1001).",
     ),
-    (json.dumps({"kind": "message", "body": "x" * 5000}), "Frames are limited to 4000 characters."),
+    (json.dumps({"kind": "message", "body": "x" * 4000}), "Frames are limited to 4000 characters."),
 ]
 
 
 @pytest.mark.parametrize(("frame", "error"), BAD_FRAMES)
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, alice, frame, error):
-    tab = await open_socket(alice)
+    tab = await join(alice)
     # send_input, unlike send_to, can also send an empty frame.
     await tab.send_input({"type": "websocket.receive", "text": frame})
-    assert await receive_kind(tab, "error") == {"kind": "error", "error": error}
+    assert await receive_error(tab) == error
+    assert not await Message.objects.aexists()
     # Still open and working afterwards.
     await tab.send_json_to({"kind": "message", "body": "still here"})
-    assert (await receive_kind(tab, "message"))["message"]["body"] == "still here"
-    assert await Message.objects.acount() == 1
+    assert (await receive_message(tab))["body"] == "still here"
     await tab.disconnect()
 
 
 async def test_binary_frames_get_an_error(room, alice):
-    tab = await open_socket(alice)
+    tab = await join(alice)
     await tab.send_to(bytes_data=b"\x00\x01")
-    error = await receive_kind(tab, "error")
-    assert error["error"] == "Binary frames are not supported: send JSON text."
+    assert await receive_error(tab) == "Binary frames are not supported: send JSON text."
     await tab.disconnect()
 
 
-async def test_rate_limit(room, alice, monkeypatch):
-    monkeypatch.setattr(ChatConsumer, "rate_limit", 3)
-    tab = await open_socket(alice)
-    for n in range(4):
-        await tab.send_json_to({"kind": "message", "body": f"m{n}"})
-    received = [await receive_kind(tab, "message") for _ in range(3)]
-    assert [frame["message"]["body"] for frame in received] == ["m0", "m1", "m2"]
-    assert (await receive_kind(tab, "error"))["error"] == "Too many messages: wait a few seconds."
+# Limits, per user across all of their sockets
+
+
+async def test_the_rate_limit_is_shared_by_all_of_a_users_sockets(room, alice, monkeypatch):
+    monkeypatch.setattr(limits, "FRAMES_PER_USER", 3)
+    first = await join(alice)
+    second = await join(alice, browser=await log_in(alice))
+    assert await receive_presence(first) == ["alice"]
+    for tab, body in [(first, "one"), (second, "two"), (first, "three")]:
+        await tab.send_json_to({"kind": "message", "body": body})
+        for receiver in (first, second):
+            assert (await receive_message(receiver))["body"] == body
+    await second.send_json_to({"kind": "message", "body": "four"})
+    assert await receive_error(second) == "Too many messages: wait a few seconds."
+    assert await first.receive_nothing(timeout=0.1)
     assert await Message.objects.acount() == 3
-    await tab.disconnect()
+    await first.disconnect()
+    await second.disconnect()
 
 
-async def test_presence_counts_each_user_once_across_tabs(room, alice, bob):
+async def test_a_user_who_keeps_flooding_is_closed_with_4429(room, alice, bob, monkeypatch):
+    monkeypatch.setattr(limits, "FRAMES_PER_USER", 1)
+    monkeypatch.setattr(limits, "REFUSALS_PER_USER", 2)
     await room.members.aadd(bob)
-    alice_tab = await open_socket(alice)
-    assert (await receive_kind(alice_tab, "presence"))["users"] == ["alice"]
-    bob_tab = await open_socket(bob)
-    assert (await receive_kind(alice_tab, "presence"))["users"] == ["alice", "bob"]
-    second_alice_tab = await open_socket(alice)
-    assert (await receive_kind(bob_tab, "presence"))["users"] == ["alice", "bob"]  # bob's own
-    assert (await receive_kind(bob_tab, "presence"))["users"] == ["alice", "bob"]  # alice's 2nd
-    await alice_tab.disconnect()
-    assert (await receive_kind(bob_tab, "presence"))["users"] == ["alice", "bob"]
-    await second_alice_tab.disconnect()
-    assert (await receive_kind(bob_tab, "presence"))["users"] == ["bob"]
+    bob_tab = await join(bob)
+    tab = await join(alice)
+    assert await receive_presence(bob_tab) == ["alice", "bob"]
+    for _ in range(4):
+        await tab.send_to(text_data="not json")
+    assert await receive_error(tab) == "Frames must be valid JSON."
+    for _ in range(2):
+        assert await receive_error(tab) == "Too many messages: wait a few seconds."
+    await assert_closed_with(tab, 4429)
+    assert await receive_presence(bob_tab) == ["bob"]  # others see the flooder go
     await bob_tab.disconnect()
 
 
-async def test_disconnect_cleans_up(room, alice):
-    tab = await open_socket(alice)
-    await receive_kind(tab, "presence")
-    assert presence.usernames(room.pk) == ["alice"]
+async def test_a_user_may_open_only_so_many_sockets(room, alice, monkeypatch):
+    monkeypatch.setattr(limits, "SOCKETS_PER_USER", 2)
+    first, second = await join(alice), await join(alice)
+    assert await receive_presence(first) == ["alice"]
+    third = await open_socket(alice)
+    await assert_closed_with(third, 4503)  # "try again later": the page retries it
+    await first.disconnect()
+    assert await receive_presence(second) == ["alice"]  # the first one left
+    fourth = await join(alice)
+    assert await receive_presence(second) == ["alice"]  # the fourth one came
+    await second.disconnect()
+    await fourth.disconnect()
+
+
+# Losing access closes the sockets at once
+
+
+async def test_logging_out_closes_that_browsers_sockets_only(room, alice):
+    browser, elsewhere = await log_in(alice), await log_in(alice)
+    tabs = [await join(alice, browser=browser), await join(alice, browser=browser)]
+    other_device = await join(alice, browser=elsewhere)
+    for tab in tabs:
+        assert await receive_presence(tab) == ["alice"]
+    assert await receive_presence(tabs[0]) == ["alice"]
+    await database_sync_to_async(browser.post)("/accounts/logout/")
+    for tab in tabs:
+        await assert_closed_with(tab, 4401)
+    # Still logged in on the other device, which only sees the tabs go.
+    assert await receive_presence(other_device) == ["alice"]
+    assert await receive_presence(other_device) == ["alice"]
+    await other_device.disconnect()
+
+
+@pytest.mark.parametrize(
+    "remove",
+    [
+        lambda room, user: room.members.remove(user),
+        lambda room, user: user.rooms.remove(room),  # the same, from the other side
+        lambda room, user: room.members.clear(),
+        lambda room, user: room.members.set([]),
+    ],
+    ids=["remove", "reverse-remove", "clear", "set"],
+)
+async def test_removal_from_the_room_closes_its_sockets_with_4403(room, alice, remove):
+    other = await Room.objects.acreate(name="Other")
+    await other.members.aadd(alice)
+    lobby_tab, other_tab = await join(alice), await join(alice, slug=other.slug)
+    await database_sync_to_async(remove)(room, alice)
+    await assert_closed_with(lobby_tab, 4403)
+    assert await other_tab.receive_nothing(timeout=0.2)  # still a member there
+    await other_tab.disconnect()
+
+
+async def test_others_see_a_removed_member_leave(room, alice, bob):
+    await room.members.aadd(bob)
+    bob_tab = await join(bob)
+    alice_tab = await join(alice)
+    assert await receive_presence(bob_tab) == ["alice", "bob"]
+    await room.members.aremove(alice)
+    await assert_closed_with(alice_tab, 4403)
+    assert await receive_presence(bob_tab) == ["bob"]
+    await bob_tab.disconnect()
+
+
+@pytest.mark.parametrize("change", ["deactivate", "delete"])
+async def test_deactivated_or_deleted_users_are_closed_with_4401(room, alice, change):
+    tab = await join(alice)
+    if change == "delete":
+        await alice.adelete()
+    else:
+        alice.is_active = False
+        await alice.asave()
+    await assert_closed_with(tab, 4401)
+
+
+async def test_deleting_the_room_closes_its_sockets_with_4404(room, alice):
+    tab = await join(alice)
+    await room.adelete()
+    await assert_closed_with(tab, 4404)
+
+
+async def test_a_change_that_is_rolled_back_revokes_nothing(room, alice):
+    tab = await join(alice)
+
+    def remove_then_roll_back():
+        with transaction.atomic():
+            room.members.remove(alice)
+            transaction.set_rollback(True)
+
+    await database_sync_to_async(remove_then_roll_back)()
+    assert await tab.receive_nothing(timeout=0.2)
+    await tab.send_json_to({"kind": "message", "body": "still a member"})
+    assert (await receive_message(tab))["body"] == "still a member"
     await tab.disconnect()
-    assert presence.usernames(room.pk) == []
+
+
+async def test_membership_is_checked_again_before_saving(room, alice):
+    tab = await join(alice)
+    # Remove her behind the signals' back, as a raw query or another program would.
+    await Room.members.through.objects.filter(room=room, user=alice).adelete()
+    await tab.send_json_to({"kind": "message", "body": "let me stay"})
+    await assert_closed_with(tab, 4403)
+    assert not await Message.objects.aexists()
+
+
+async def test_a_closed_socket_is_not_heard_any_more(room, alice):
+    tab = await join(alice)
+    await room.members.aremove(alice)
+    await assert_closed_with(tab, 4403)
+    await tab.send_json_to({"kind": "message", "body": "one more"})
+    assert await tab.receive_nothing(timeout=0.2)
+    assert not await Message.objects.aexists()
+
+
+# Failures leave everything in order
+
+
+@contextmanager
+def locked_message_table():
+    """Hold a write lock on the message table from another connection, for real."""
+    other = sqlite3.connect(connection.settings_dict["NAME"], uri=True)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("DELETE FROM chat_message")
+    try:
+        yield
+    finally:
+        other.rollback()
+        other.close()
+
+
+async def test_a_database_error_is_an_error_frame_not_a_crash(room, alice):
+    tab = await join(alice)
+    with locked_message_table():
+        await tab.send_json_to({"kind": "message", "body": "will it save?"})
+        assert await receive_error(tab) == "Your message could not be saved. Please send it again."
+    await tab.send_json_to({"kind": "message", "body": "saved this time"})
+    assert (await receive_message(tab))["body"] == "saved this time"
+    await tab.disconnect()
+
+
+async def test_a_crash_leaves_no_ghost_in_the_room(room, alice, bob, monkeypatch):
+    async def bug(self, content):
+        raise RuntimeError("a bug in a handler")
+
+    monkeypatch.setattr(ChatConsumer, "receive_message", bug)
+    await room.members.aadd(bob)
+    bob_tab = await join(bob)
+    alice_tab = await join(alice)
+    assert await receive_presence(bob_tab) == ["alice", "bob"]
+    await alice_tab.send_json_to({"kind": "message", "body": "boom"})
+    with pytest.raises(RuntimeError, match="a bug in a handler"):
+        await alice_tab.receive_output(timeout=1)
+    assert await receive_presence(bob_tab) == ["bob"]
+    await bob_tab.disconnect()
+
+
+async def test_groups_are_named_by_primary_key(room, alice):
+    assert consumers.room_group(room.pk) == f"room-{room.pk}"
+    assert consumers.user_group(alice.pk) == f"user-{alice.pk}"

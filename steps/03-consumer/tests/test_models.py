@@ -43,6 +43,16 @@ def test_absolute_url_uses_the_slug(room):
     assert room.get_absolute_url() == "/rooms/lobby/"
 
 
+def test_every_room_gets_its_own_unguessable_invite_code():
+    codes = {Room.objects.create(name="Lobby").invite_code for _ in range(20)}
+    assert len(codes) == 20
+    assert all(len(code) == 22 for code in codes)  # 128 random bits, URL-safe base64
+
+
+def test_invite_url_uses_the_code(room):
+    assert room.get_invite_url() == f"/join/{room.invite_code}/"
+
+
 def test_recent_messages_are_the_newest_oldest_first(room, alice):
     for n in range(5):
         Message.objects.create(room=room, author=alice, body=f"m{n}")

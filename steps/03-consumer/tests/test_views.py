@@ -1,5 +1,6 @@
 import pytest
 
+from chat.limits import JOIN_FAILURES
 from chat.models import Message, Room
 
 pytestmark = pytest.mark.django_db
@@ -10,10 +11,16 @@ pytestmark = pytest.mark.django_db
     [("get", "/"), ("post", "/new/"), ("post", "/join/"), ("get", "/rooms/lobby/")],
 )
 def test_chat_pages_need_a_login(client, room, method, url):
-    response = getattr(client, method)(url, {"body": "hi", "name": "x", "code": "lobby"})
+    response = getattr(client, method)(url, {"body": "hi", "name": "x", "invite": "x"})
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=")
     assert not Message.objects.exists()
+
+
+def test_an_invite_link_survives_logging_in(client, room):
+    response = client.get(room.get_invite_url())
+    assert response.status_code == 302
+    assert response.url == f"/accounts/login/?next={room.get_invite_url()}"
 
 
 def test_room_list_shows_only_my_rooms(alice_client, room):
@@ -40,28 +47,87 @@ def test_create_room_with_a_bad_name_shows_the_error(alice_client, name):
     assert not Room.objects.exists()
 
 
-def test_joining_by_code_makes_me_a_member(bob_client, bob, room):
-    response = bob_client.post("/join/", {"code": "lobby"})
+def test_members_see_the_invite_link(alice_client, room):
+    response = alice_client.get(room.get_absolute_url())
+    assert f"http://testserver/join/{room.invite_code}/" in response.text
+
+
+def test_an_invite_link_asks_before_joining(bob_client, bob, room):
+    response = bob_client.get(room.get_invite_url())
+    assert response.status_code == 200
+    assert "Join Lobby" in response.text
+    assert not room.has_member(bob)  # following a link changes nothing
+    response = bob_client.post(room.get_invite_url())
     assert response.status_code == 302
     assert response.url == room.get_absolute_url()
     assert room.has_member(bob)
     assert bob_client.get(room.get_absolute_url()).status_code == 200
 
 
+def test_a_member_following_the_invite_goes_straight_in(alice_client, room):
+    response = alice_client.get(room.get_invite_url())
+    assert response.status_code == 302
+    assert response.url == room.get_absolute_url()
+
+
+@pytest.mark.parametrize("invite", ["{code}", "http://testserver/join/{code}/", "/join/{code}"])
+def test_the_join_form_takes_a_link_or_a_code(bob_client, bob, room, invite):
+    response = bob_client.post("/join/", {"invite": invite.format(code=room.invite_code)})
+    assert response.status_code == 302
+    assert response.url == room.get_absolute_url()
+    assert room.has_member(bob)
+
+
 def test_joining_twice_is_harmless(alice_client, alice, room):
-    alice_client.post("/join/", {"code": "lobby"})
+    alice_client.post("/join/", {"invite": room.invite_code})
+    alice_client.post(room.get_invite_url())
     assert list(room.members.all()) == [alice]
 
 
-def test_join_with_an_unknown_code_shows_an_error(bob_client, bob, room):
-    response = bob_client.post("/join/", {"code": "nowhere"})
+@pytest.mark.parametrize("invite", ["lobby", "Lobby", "nowhere", ""])
+def test_the_join_form_refuses_names_and_unknown_codes(bob_client, bob, room, invite):
+    response = bob_client.post("/join/", {"invite": invite})
     assert response.status_code == 200
-    assert "There is no room with this code." in response.text
+    assert response.context["join_form"].errors["invite"]
     assert not bob.rooms.exists()
 
 
-def test_unknown_room_is_404(alice_client):
-    assert alice_client.get("/rooms/nowhere/").status_code == 404
+@pytest.mark.parametrize("code", ["lobby", "x" * 22, "%00"])
+def test_an_unknown_invite_link_is_404(bob_client, bob, room, code):
+    assert bob_client.get(f"/join/{code}/").status_code == 404
+    assert bob_client.post(f"/join/{code}/").status_code == 404
+    assert not bob.rooms.exists()
+
+
+def test_invalid_invites_lead_to_a_pause(bob_client, bob, room):
+    for n in range(JOIN_FAILURES):
+        if n % 2:
+            assert bob_client.get(f"/join/guess-{n}/").status_code == 404
+        else:
+            assert bob_client.post("/join/", {"invite": f"guess-{n}"}).status_code == 200
+    # Blocked now, even with the right code, so guessing cannot go on.
+    response = bob_client.post("/join/", {"invite": room.invite_code})
+    assert response.status_code == 429
+    assert "Too many invalid invites" in response.text
+    assert bob_client.get(room.get_invite_url()).status_code == 429
+    assert not room.has_member(bob)
+
+
+def test_the_pause_is_per_user(bob_client, alice, room):
+    for n in range(JOIN_FAILURES):
+        bob_client.post("/join/", {"invite": f"guess-{n}"})
+    bob_client.force_login(alice)
+    assert bob_client.get(room.get_invite_url()).status_code == 302
+
+
+def test_an_existing_room_and_a_missing_one_look_the_same_to_non_members(bob_client, alice, room):
+    Message.objects.create(room=room, author=alice, body="members only")
+    existing = bob_client.get(room.get_absolute_url())
+    missing = bob_client.get("/rooms/nowhere/")
+    assert existing.status_code == missing.status_code == 404
+    assert "Lobby" not in existing.text
+    assert "members only" not in existing.text
+    assert existing.content == missing.content
 
 
 @pytest.mark.parametrize(
@@ -72,18 +138,21 @@ def test_unknown_room_is_404(alice_client):
         ("post", "/"),
         ("post", "/rooms/lobby/"),
         ("delete", "/rooms/lobby/"),
+        ("put", "/join/{code}/"),
     ],
 )
 def test_wrong_method_is_405(alice_client, room, method, url):
+    url = url.format(code=room.invite_code)
     assert getattr(alice_client, method)(url).status_code == 405
 
 
-def test_non_member_gets_a_join_prompt_not_the_messages(bob_client, alice, room):
-    Message.objects.create(room=room, author=alice, body="members only")
-    response = bob_client.get(room.get_absolute_url())
+@pytest.mark.parametrize("url", ["/new/", "/join/", "/join/{code}/", "/rooms/lobby/"])
+def test_posts_need_the_csrf_token(client, bob, room, url):
+    client = type(client)(enforce_csrf_checks=True)
+    client.force_login(bob)
+    response = client.post(url.format(code=room.invite_code), {"name": "x", "body": "x"})
     assert response.status_code == 403
-    assert "members only" not in response.text
-    assert 'name="code" value="lobby"' in response.text
+    assert not room.has_member(bob)
 
 
 def test_room_page_shows_history_in_order(alice_client, alice, room):

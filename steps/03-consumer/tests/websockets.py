@@ -1,6 +1,8 @@
-"""Helpers to talk to the real ASGI application, cookies and Origin included."""
+"""Helpers to talk to the real ASGI application the way a browser tab does.
 
-import asyncio
+The receive helpers take the next frame and fail the test if it is not the one
+expected: a test must account for every frame its sockets get.
+"""
 
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -9,28 +11,60 @@ from django.test import Client
 
 from backchat.asgi import application
 
+HOST = "localhost"  # in ALLOWED_HOSTS
+ORIGIN = f"http://{HOST}"  # what a page served from http://localhost sends
+
 
 @database_sync_to_async
-def session_cookie(user):
+def log_in(user):
+    """A test client logged in as `user`: like a browser, with a session of its own."""
     client = Client()
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return client
 
 
-async def open_socket(user=None, slug="lobby", origin="http://localhost"):
-    """Connect like a browser tab would; returns the communicator."""
-    headers = [(b"origin", origin.encode())]
-    if user is not None:
-        headers.append((b"cookie", (await session_cookie(user)).encode()))
+async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, host=HOST):
+    """Connect like a tab of `browser` (by default a new one logged in as `user`).
+
+    Returns the communicator and whether the handshake was accepted.
+    """
+    if browser is None and user is not None:
+        browser = await log_in(user)
+    headers = [(b"host", host.encode()), (b"origin", origin.encode())]
+    if browser is not None:
+        cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
+        headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
     communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
-    await communicator.connect()
+    accepted, _ = await communicator.connect()
+    return communicator, accepted
+
+
+async def open_socket(user=None, slug="lobby", **kwargs):
+    """A socket past the handshake, which the consumer accepts even to close it."""
+    communicator, accepted = await handshake(user, slug, **kwargs)
+    assert accepted, "the handshake was refused"
     return communicator
 
 
-async def receive_kind(communicator, kind, timeout=2):
-    """The next frame of this kind, skipping others (such as presence updates)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = await communicator.receive_json_from(timeout=timeout)
-            if frame["kind"] == kind:
-                return frame
+async def receive(communicator, kind):
+    """The next frame, which must be of this kind."""
+    frame = await communicator.receive_json_from(timeout=2)
+    assert frame["kind"] == kind, f"expected a {kind!r} frame, got {frame!r}"
+    return frame
+
+
+async def receive_message(communicator):
+    return (await receive(communicator, "message"))["message"]
+
+
+async def receive_presence(communicator):
+    return (await receive(communicator, "presence"))["users"]
+
+
+async def receive_error(communicator):
+    return (await receive(communicator, "error"))["error"]
+
+
+async def assert_closed_with(communicator, code):
+    """The next thing the socket gets is the close, with this code."""
+    assert await communicator.receive_output(timeout=1) == {"type": "websocket.close", "code": code}

@@ -4,8 +4,9 @@ import os
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
+
+from backchat.origins import SameOriginValidator
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backchat.settings")
 # Set Django up before importing anything that touches models, like our consumers.
@@ -16,9 +17,7 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Refuse pages from other sites (Origin), then find the user from the session cookie.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Refuse pages from other origins, then find the user from the session cookie.
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -6,7 +6,7 @@ from .models import Message, Room
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
-    readonly_fields = ["slug", "created_at"]
+    readonly_fields = ["slug", "invite_code", "created_at"]
     search_fields = ["name", "slug"]
     filter_horizontal = ["members"]
 

@@ -1,27 +1,45 @@
+import hashlib
 import json
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 
-from . import presence
+from . import limits, presence
 from .forms import MessageForm
 from .fragments import error_frame, messages_frame, presence_frame
 from .models import Message, Room
-from .ratelimit import RateLimiter
 
-# Close codes, 4000-4999 being free for applications; see the reference page.
-NOT_LOGGED_IN = 4401
-NOT_A_MEMBER = 4403
-NO_SUCH_ROOM = 4404
+logger = logging.getLogger(__name__)
+
+# Close codes, like HTTP statuses plus 4000 (Daphne sends only 1000 and 3000-4999).
+# The reference page lists them all.
+NOT_LOGGED_IN = 4401  # also after logging out, or being deactivated or deleted
+REMOVED = 4403  # removed from the room while connected
+NO_ACCESS = 4404  # no such room, or not a member: the two look the same
+TOO_MANY_MESSAGES = 4429  # kept sending after the warnings
+TOO_MANY_SOCKETS = 4503  # this user has too many sockets open: try again later
 
 # A page that missed more than this gets the recent history instead, as on a reload.
 CATCH_UP_LIMIT = 100
+MAX_ID_DIGITS = 19  # a BigAutoField id has at most 19 digits
 
 
-def group_name(room):
-    # Group names allow only ASCII letters, digits, "-", "_" and ".": a primary key is safe.
-    return f"room-{room.pk}"
+# Group names allow only ASCII letters, digits, "-", "_" and ".": primary keys are safe.
+def room_group(room_id):
+    return f"room-{room_id}"
+
+
+def user_group(user_id):
+    return f"user-{user_id}"
+
+
+def session_id(session_key):
+    # A session key is a password: events name the session by a digest of it instead.
+    return hashlib.sha256(session_key.encode()).hexdigest()
 
 
 @database_sync_to_async
@@ -36,13 +54,36 @@ def catch_up(room, after):
     return messages_frame(missed, swap), {message.pk for message in missed}
 
 
+@database_sync_to_async
+def save_message(room, user, body):
+    """Check, validate, save and render one message; return its id and its frame.
+
+    Plain synchronous Django, so it runs in a worker thread, away from the event loop.
+    Raises PermissionDenied if the user lost access, ValidationError for a bad body.
+    """
+    if not room.members.filter(pk=user.pk, is_active=True).exists():
+        raise PermissionDenied
+    # The same form as the room page, so both give the same rules and error messages.
+    form = MessageForm({"body": body})
+    if not form.is_valid():
+        raise ValidationError(form.errors["body"])
+    message = Message.objects.create(room=room, author=user, body=form.cleaned_data["body"])
+    return message.pk, messages_frame([message])
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     """One websocket of one member in one room."""
 
     max_frame_chars = 4000
-    rate_limit = 10  # frames...
-    rate_period = 10  # ...per this many seconds
-    room = None  # set once the user is known to be a member
+    room = None  # set once the user is known to be a member; None again after leaving
+
+    async def __call__(self, scope, receive, send):
+        # disconnect() runs when the socket closes, but not when a handler crashes:
+        # leave on every way out, so nobody stays listed in the room as a ghost.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.leave()
 
     async def connect(self):
         # Accept first, then close with a code: a refused handshake reaches the
@@ -52,29 +93,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not user.is_authenticated:
             await self.close(code=NOT_LOGGED_IN)
             return
-        room = await Room.objects.filter(slug=self.scope["url_route"]["kwargs"]["slug"]).afirst()
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        room = await Room.objects.filter(slug=slug, members=user).afirst()
         if room is None:
-            await self.close(code=NO_SUCH_ROOM)
+            await self.close(code=NO_ACCESS)
             return
-        if not await room.members.filter(pk=user.pk).aexists():
-            await self.close(code=NOT_A_MEMBER)
+        self.limits = limits.open_socket(user.pk)
+        if self.limits is None:
+            await self.close(code=TOO_MANY_SOCKETS)
             return
+        # From here on, leave() undoes all of this.
         self.room = room
-        self.group = group_name(room)
-        self.limiter = RateLimiter(self.rate_limit, self.rate_period)
-        # Join the group before reading what was missed, so no message falls in between.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.send_missed_messages()
+        self.session = session_id(self.scope["session"].session_key)
         presence.arrive(room.pk, user.username)
-        await self.broadcast_presence()
+        await self.channel_layer.group_add(room_group(room.pk), self.channel_name)
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        # Joined before reading what was missed, so no message falls in between.
+        await self.send_missed_messages()
+        await self.broadcast_presence(room)
 
     async def send_missed_messages(self):
         """Catch the page up from the last message it has, named in ?after=<id>."""
         self.caught_up = set()
-        after = parse_qs(self.scope["query_string"].decode()).get("after", [None])[0]
+        query = parse_qs(self.scope["query_string"].decode("latin-1"))
+        after = query.get("after", [None])[0]
         if after is None:  # the client did not say what it has: nothing to catch up
             return
-        if not (after.isascii() and after.isdigit()):
+        if not (after.isascii() and after.isdigit() and len(after) <= MAX_ID_DIGITS):
             await self.send_error("The ?after= parameter must be a message id.")
             return
         frame, self.caught_up = await catch_up(self.room, int(after))
@@ -82,18 +127,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send(text_data=frame)
 
     async def disconnect(self, code):
+        await self.leave()
+
+    async def leave(self):
+        """Leave the room: groups, presence, limits. Does nothing the second time."""
         if self.room is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        presence.leave(self.room.pk, self.scope["user"].username)
-        await self.broadcast_presence()
+        room, self.room = self.room, None
+        user = self.scope["user"]
+        limits.close_socket(user.pk)
+        presence.leave(room.pk, user.username)
+        await self.channel_layer.group_discard(room_group(room.pk), self.channel_name)
+        await self.channel_layer.group_discard(user_group(user.pk), self.channel_name)
+        await self.broadcast_presence(room)
+
+    async def leave_and_close(self, code):
+        await self.leave()
+        await self.close(code=code)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Check a raw frame before trusting it to be JSON; every frame counts for the rate."""
-        if self.room is None:
+        if self.room is None:  # refused, or on the way out: nothing more is accepted
             return
-        if not self.limiter.allow():
-            await self.send_error("Too many messages: wait a few seconds.")
+        if not self.limits.frames.allow():
+            if not self.limits.refusals.allow():  # warned enough: this is a flood
+                await self.leave_and_close(TOO_MANY_MESSAGES)
+            else:
+                await self.send_error("Too many messages: wait a few seconds.")
         elif text_data is None:
             await self.send_error("Binary frames are not supported: send JSON text.")
         elif len(text_data) > self.max_frame_chars:
@@ -101,7 +161,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         else:
             try:
                 content = json.loads(text_data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: [[[[...]]]] nested deep
                 await self.send_error("Frames must be valid JSON.")
             else:
                 await self.receive_json(content)
@@ -121,24 +181,28 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(body, str):
             await self.send_error("A message needs a text body.")
             return
-        # The same form as the room page, so both give the same rules and error messages.
-        form = MessageForm({"body": body})
-        if not form.is_valid():
-            await self.send_error(form.errors["body"][0])
+        try:
+            message_id, frame = await save_message(self.room, self.scope["user"], body)
+        except ValidationError as error:
+            await self.send_error(error.messages[0])
             return
-        message = await Message.objects.acreate(
-            room=self.room, author=self.scope["user"], body=form.cleaned_data["body"]
-        )
+        except PermissionDenied:
+            await self.leave_and_close(REMOVED)
+            return
+        except DatabaseError:
+            logger.exception("Could not save a message in room %s", self.room.pk)
+            await self.send_error("Your message could not be saved. Please send it again.")
+            return
         # Saved first, rendered once, then broadcast: every member gets the finished frame.
         await self.channel_layer.group_send(
-            self.group,
-            {"type": "chat.message", "id": message.pk, "frame": messages_frame([message])},
+            room_group(self.room.pk), {"type": "chat.message", "id": message_id, "frame": frame}
         )
 
-    async def broadcast_presence(self):
-        users = presence.usernames(self.room.pk)
+    async def broadcast_presence(self, room):
+        # Rendered here, on the event loop: safe, because it reads no database.
+        frame = presence_frame(presence.usernames(room.pk))
         await self.channel_layer.group_send(
-            self.group, {"type": "chat.presence", "frame": presence_frame(users)}
+            room_group(room.pk), {"type": "chat.presence", "frame": frame}
         )
 
     async def send_error(self, error):
@@ -147,8 +211,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # Handlers for group events; the layer calls them by the event's "type".
 
     async def chat_message(self, event):
-        if event["id"] not in self.caught_up:  # else the catch-up has sent it already
+        # Nothing more goes out once the socket left, nor what the catch-up has sent.
+        if self.room is not None and event["id"] not in self.caught_up:
             await self.send(text_data=event["frame"])
 
     async def chat_presence(self, event):
-        await self.send(text_data=event["frame"])
+        if self.room is not None:
+            await self.send(text_data=event["frame"])
+
+    async def access_revoked(self, event):
+        """Sent by chat/signals.py when this user loses access to a room, or to all."""
+        if self.room is None or event["room"] not in (None, self.room.pk):
+            return
+        if event["session"] not in (None, self.session):
+            return
+        await self.leave_and_close(event["code"])

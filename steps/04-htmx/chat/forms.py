@@ -10,13 +10,14 @@ class RoomForm(forms.ModelForm):
 
 
 class JoinRoomForm(forms.Form):
-    code = forms.SlugField(label="Room code", max_length=50)
+    invite = forms.CharField(label="Invite link or code", max_length=200)
 
-    def clean_code(self):
-        code = self.cleaned_data["code"].lower()
-        self.room = Room.objects.filter(slug=code).first()
+    def clean_invite(self):
+        # The whole link (http://.../join/<code>/) or only the code after its last "/".
+        code = self.cleaned_data["invite"].rstrip("/").rsplit("/", 1)[-1]
+        self.room = Room.objects.filter(invite_code=code).first()
         if self.room is None:
-            raise forms.ValidationError("There is no room with this code.")
+            raise forms.ValidationError("This invite link is not valid.")
         return code
 
 

@@ -21,6 +21,33 @@ def test_signup_creates_the_user_and_logs_in(client):
 
 
 @pytest.mark.parametrize(
+    ("next_url", "redirect"),
+    [("/join/abc/", "/join/abc/"), ("https://evil.example/", "/"), ("//evil.example/", "/")],
+)
+def test_signup_goes_on_to_next_but_only_on_this_site(client, next_url, redirect):
+    page = client.get(f"/accounts/signup/?next={next_url}")
+    assert f'name="next" value="{redirect}"' in page.text
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "carol",
+            "password1": "a-long-passphrase",
+            "password2": "a-long-passphrase",
+            "next": next_url,
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == redirect
+
+
+def test_login_and_signup_pages_pass_next_on_to_each_other(client):
+    login = client.get("/accounts/login/?next=/join/abc/")
+    assert 'href="/accounts/signup/?next=/join/abc/"' in login.text
+    signup = client.get("/accounts/signup/?next=/join/abc/")
+    assert 'href="/accounts/login/?next=/join/abc/"' in signup.text
+
+
+@pytest.mark.parametrize(
     ("password1", "password2", "error"),
     [
         ("short", "short", "This password is too short."),

@@ -27,14 +27,28 @@ def test_message_form_strips_whitespace():
     assert form.cleaned_data["body"] == "hello"
 
 
-def test_join_form_finds_the_room_case_insensitively(room):
-    form = JoinRoomForm({"code": " LOBBY "})
+@pytest.mark.parametrize(
+    "invite", ["{code}", " {code} ", "http://127.0.0.1:8000/join/{code}/", "join/{code}"]
+)
+def test_join_form_finds_the_room_by_link_or_code(room, invite):
+    form = JoinRoomForm({"invite": invite.format(code=room.invite_code)})
     assert form.is_valid()
     assert form.room == room
 
 
-@pytest.mark.parametrize("code", ["nope", "not a slug!", ""])
-def test_join_form_rejects_unknown_or_malformed_codes(db, code):
-    form = JoinRoomForm({"code": code})
+@pytest.mark.parametrize(
+    ("invite", "error"),
+    [
+        ("lobby", "This invite link is not valid."),
+        ("{code}x", "This invite link is not valid."),
+        ("{swapped}", "This invite link is not valid."),
+        ("", "This field is required."),
+        ("\x00", "Null characters are not allowed."),
+        ("x" * 201, "Ensure this value has at most 200 characters (it has 201)."),
+    ],
+)
+def test_join_form_rejects_names_unknown_and_malformed_codes(room, invite, error):
+    invite = invite.format(code=room.invite_code, swapped=room.invite_code.swapcase())
+    form = JoinRoomForm({"invite": invite})
     assert not form.is_valid()
-    assert "code" in form.errors
+    assert form.errors["invite"] == [error]

@@ -18,6 +18,13 @@ def test_seed_demo_creates_the_lobby_and_its_members_once(capsys):
     assert "Log in as alice or bob with the password 'talk-in-real-time'" in out
 
 
+def test_seed_demo_prints_the_lobby_invite_link(capsys):
+    call_command("seed_demo", site="http://127.0.0.1:8001")
+    code = Room.objects.get().invite_code
+    out = capsys.readouterr().out
+    assert f"Invite others to the lobby with http://127.0.0.1:8001/join/{code}/" in out
+
+
 def test_demo_users_can_log_in():
     call_command("seed_demo")
     assert authenticate(username="bob", password="talk-in-real-time") is not None

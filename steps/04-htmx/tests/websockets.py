@@ -1,6 +1,9 @@
-"""Helpers to talk to the real ASGI application, cookies and Origin included."""
+"""Helpers to talk to the real ASGI application the way a browser tab does.
 
-import asyncio
+The receive helpers take the next frame and fail the test if it is not the one
+expected: a test must account for every frame its sockets get.
+"""
+
 import html
 import re
 
@@ -11,32 +14,48 @@ from django.test import Client
 
 from backchat.asgi import application
 
+HOST = "localhost"  # in ALLOWED_HOSTS
+ORIGIN = f"http://{HOST}"  # what a page served from http://localhost sends
+
 
 @database_sync_to_async
-def session_cookie(user):
+def log_in(user):
+    """A test client logged in as `user`: like a browser, with a session of its own."""
     client = Client()
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return client
 
 
-async def open_socket(user=None, slug="lobby", origin="http://localhost", query=""):
-    """Connect like a browser tab would; returns the communicator."""
-    headers = [(b"origin", origin.encode())]
-    if user is not None:
-        headers.append((b"cookie", (await session_cookie(user)).encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/{query}", headers=headers)
-    await communicator.connect()
+async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, host=HOST, query=""):
+    """Connect like a tab of `browser` (by default a new one logged in as `user`).
+
+    Returns the communicator and whether the handshake was accepted.
+    """
+    if browser is None and user is not None:
+        browser = await log_in(user)
+    headers = [(b"host", host.encode()), (b"origin", origin.encode())]
+    if browser is not None:
+        cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
+        headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
+    path = f"/ws/rooms/{slug}/{query}"
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    accepted, _ = await communicator.connect()
+    return communicator, accepted
+
+
+async def open_socket(user=None, slug="lobby", **kwargs):
+    """A socket past the handshake, which the consumer accepts even to close it."""
+    communicator, accepted = await handshake(user, slug, **kwargs)
+    assert accepted, "the handshake was refused"
     return communicator
 
 
-async def receive_swap(communicator, target, timeout=2):
-    """The next envelope whose HTML swaps into #target, skipping other frames."""
-    async with asyncio.timeout(timeout):
-        while True:
-            envelope = await communicator.receive_json_from(timeout=timeout)
-            first_tag = envelope["html"].split(">", 1)[0]
-            if f'id="{target}"' in first_tag:
-                return envelope
+async def receive_swap(communicator, target):
+    """The next envelope, whose HTML must swap into #target."""
+    envelope = await communicator.receive_json_from(timeout=2)
+    first_tag = envelope["html"].split(">", 1)[0]
+    assert f'id="{target}"' in first_tag, f"expected a swap into #{target}, got {envelope!r}"
+    return envelope
 
 
 def text_of(fragment):
@@ -44,9 +63,23 @@ def text_of(fragment):
     return html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()
 
 
-async def receive_error(communicator):
-    return " ".join(text_of((await receive_swap(communicator, "chat-error"))["html"]))
+def bodies(fragment):
+    """The message bodies in a #messages fragment, in order, as a browser shows them."""
+    return [html.unescape(body) for body in re.findall(r"<p>(.*?)</p>", fragment, re.DOTALL)]
+
+
+async def receive_messages(communicator):
+    return bodies((await receive_swap(communicator, "messages"))["html"])
 
 
 async def receive_presence(communicator):
     return text_of((await receive_swap(communicator, "presence"))["html"])
+
+
+async def receive_error(communicator):
+    return " ".join(text_of((await receive_swap(communicator, "chat-error"))["html"]))
+
+
+async def assert_closed_with(communicator, code):
+    """The next thing the socket gets is the close, with this code."""
+    assert await communicator.receive_output(timeout=1) == {"type": "websocket.close", "code": code}

@@ -1,23 +1,37 @@
 // Backchat's htmx extension, next to htmx's own "ws" extension (hx-ext="ws,backchat").
 // It unwraps the server's JSON envelope, shows the connection status, counts unread
-// messages in the tab title, and makes every reconnect catch up on what was missed.
+// messages in the tab title, refuses to send while disconnected, and reconnects after
+// every close that may be retried, waiting longer each time, catching up on reconnect.
 (function () {
-  // Our close codes mean "don't come back": retrying would only fail again.
+  // Close codes that mean "don't come back": retrying would only fail again.
   const FINAL_CLOSE_CODES = {
     4401: "log in again to chat",
-    4403: "you are not a member of this room",
-    4404: "this room does not exist",
+    4403: "you were removed from this room",
+    4404: "no such room, or you are not a member",
+    4429: "too many messages; reload the page to chat again",
   }
-  // The ws extension reconnects after these codes by itself; we handle the others.
-  const RETRIED_BY_WS_EXTENSION = [1006, 1011, 1012, 1013]
+  // Reconnect after 0.5-1 s, then 1-2 s, 2-4 s, ... up to 15-30 s: a random part of a
+  // doubling delay, so that the tabs of a restarted server do not all come back at once.
+  const FIRST_DELAY = 1000
+  const MAX_DELAY = 30000
+  // Only a socket that stays open this long starts the delays again from the first.
+  const STABLE_AFTER = 5000
+
   const title = document.title
   let unread = 0
-  let lastSent = "" // put back in the input if the server refuses it
+  let socket = null // the newest socket
+  let attempts = 0 // reconnects since the last stable connection
+  let planned = null // the reconnect planned after `socket` closed: {socket, delay}
+  let lastSent = null // the text last sent, to put back if the server refuses it
 
   function setStatus(state, text) {
     const status = document.getElementById("status")
     status.dataset.state = state
     status.textContent = text
+  }
+
+  function showError(text) {
+    document.getElementById("chat-error").textContent = text
   }
 
   // The id of the newest message on the page, so the server knows where to resume.
@@ -26,10 +40,25 @@
     return Math.max(0, ...ids)
   }
 
+  // The same delay for everyone who asks about one close: the ws extension and us.
+  function reconnectDelay() {
+    if (planned?.socket !== socket) {
+      const ceiling = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** attempts)
+      planned = { socket, delay: ceiling * (0.5 + Math.random() / 2) }
+      attempts += 1
+    }
+    return planned.delay
+  }
+
   htmx.defineExtension("backchat", {
     init() {
       // The ws extension opens every socket through this hook, reconnects included.
-      htmx.createWebSocket = (url) => new WebSocket(`${url}?after=${lastMessageId()}`)
+      htmx.createWebSocket = (url) => {
+        socket = new WebSocket(`${url}?after=${lastMessageId()}`)
+        return socket
+      }
+      // ...and asks this function how long to wait before it reconnects.
+      htmx.config.wsReconnectDelay = reconnectDelay
       document.addEventListener("visibilitychange", () => {
         if (!document.hidden) {
           unread = 0
@@ -38,7 +67,7 @@
       })
     },
 
-    // Called by the ws extension for every frame before it swaps the HTML in.
+    // Called by the ws extension for every frame, before it swaps the HTML in.
     transformResponse(text, xhr, elt) {
       const envelope = JSON.parse(text)
       for (const [name, detail] of Object.entries(envelope.events)) {
@@ -52,25 +81,43 @@
         setStatus("connecting", "connecting")
       } else if (name === "htmx:wsOpen") {
         setStatus("connected", "connected")
+        showError("")
+        lastSent = null
+        const opened = socket
+        setTimeout(() => {
+          if (socket === opened && opened.readyState === WebSocket.OPEN) attempts = 0
+        }, STABLE_AFTER)
       } else if (name === "htmx:wsClose") {
         const code = event.detail.event.code
         if (code in FINAL_CLOSE_CODES) {
           setStatus("closed", `disconnected: ${FINAL_CLOSE_CODES[code]}`)
           return
         }
+        if (!event.target.isConnected) return // the element left the page: closed on purpose
         setStatus("reconnecting", "reconnecting")
-        // For example 1000 after Daphne's --websocket_timeout: never leave a dead tab
-        // (unless the element itself left the page, which closes its socket on purpose).
-        if (!RETRIED_BY_WS_EXTENSION.includes(code) && event.target.isConnected) {
-          setTimeout(event.detail.socketWrapper.reconnect, 1000)
+        // htmx-ext-ws 2.0.4 reconnects by itself after 1006, 1011, 1012 and 1013 only,
+        // waiting reconnectDelay(). Rather than rely on that list, reconnect ourselves a
+        // little after the same delay, unless a new socket exists by then.
+        const closed = socket
+        const { reconnect } = event.detail.socketWrapper
+        setTimeout(() => {
+          if (socket === closed && event.target.isConnected) reconnect()
+        }, reconnectDelay() + 250)
+      } else if (name === "htmx:wsConfigSend") {
+        // The ws extension would queue it and send it on reconnect, once per press.
+        if (socket?.readyState !== WebSocket.OPEN) {
+          event.preventDefault()
+          showError("Not connected: your message was not sent.")
         }
       } else if (name === "htmx:wsAfterSend") {
-        lastSent = event.target.elements.body.value
+        lastSent = JSON.parse(event.detail.message).body
         event.target.reset()
-        document.getElementById("chat-error").textContent = ""
+        showError("")
       } else if (name === "chat:error") {
+        // Put the refused text back, unless something new is being typed already.
         const input = document.getElementById("id_body")
-        input.value = input.value || lastSent
+        if (lastSent !== null && input.value === "") input.value = lastSent
+        lastSent = null
       } else if (name === "chat:message" && document.hidden) {
         unread += event.detail.count
         document.title = `(${unread}) ${title}`

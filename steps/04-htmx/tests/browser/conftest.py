@@ -23,9 +23,10 @@ ARTIFACTS = STEP_DIR / "test-artifacts"
 class Server:
     """Daphne serving this step on a free port, against the tests' own database."""
 
-    def __init__(self, env, *daphne_args):
+    def __init__(self, env, *daphne_args, app="tests.browser.asgi:application"):
         self.env = env
         self.args = daphne_args
+        self.app = app
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -43,7 +44,7 @@ class Server:
                 "-p",
                 str(self.port),
                 *self.args,
-                "tests.browser.asgi:application",
+                self.app,
             ],
             cwd=STEP_DIR,
             env=self.env,
@@ -131,7 +132,19 @@ def log_in(browser, server, request):
 
 
 def run_django(env, code):
-    """Run Python code against the test database from a separate process."""
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=STEP_DIR, env=env, check=True
+    """Run Python code against the test database from a separate process; its output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", code],
+        cwd=STEP_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    return result.stdout
+
+
+def count_messages(env, body):
+    """How many messages with this body the test database holds."""
+    code = f"from chat.models import Message; print(Message.objects.filter(body={body!r}).count())"
+    return int(run_django(env, code))

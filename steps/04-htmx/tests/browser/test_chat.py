@@ -1,7 +1,9 @@
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import Server, run_django
+from .conftest import Server, count_messages, run_django
 
 
 def open_lobby(page, server):
@@ -130,15 +132,14 @@ def test_non_member_cannot_connect(browser, server):
     page.fill("#id_password2", "a-long-passphrase")
     page.click("button[type=submit]")
     response = page.goto(f"{server.url}/rooms/lobby/")
-    assert response.status == 403
-    expect(page.get_by_role("button", name="Join Lobby")).to_be_visible()
+    assert response.status == 404  # the same as for a room that does not exist
     close_code = page.evaluate(
         """() => new Promise((resolve) => {
             const socket = new WebSocket(`ws://${location.host}/ws/rooms/lobby/`)
             socket.onclose = (event) => resolve(event.code)
         })"""
     )
-    assert close_code == 4403
+    assert close_code == 4404
     page.close()
 
 
@@ -166,3 +167,100 @@ def test_socket_closed_with_1000_reconnects(log_in, short_lived_server):
     expect(alice.locator("#status")).to_have_text("connected")
     send(alice, "still alive")
     expect(alice.get_by_text("still alive")).to_have_count(1)
+
+
+def test_send_while_disconnected_says_so_and_sends_nothing_later(log_in, server, env):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    server.stop()
+    expect(alice.locator("#status")).to_have_text("reconnecting")
+    alice.fill("#id_body", "typed while offline")
+    for _ in range(3):
+        alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
+    expect(alice.locator("#id_body")).to_have_value("typed while offline")
+    server.start()
+    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    expect(alice.locator("#chat-error")).to_have_text("")
+    alice.press("#id_body", "Enter")  # once connected, the text is still there to send
+    expect(alice.get_by_text("typed while offline")).to_have_count(1)
+    assert count_messages(env, "typed while offline") == 1
+
+
+@pytest.fixture
+def crashing_server(env):
+    """The site, but every websocket closes with 1011 as soon as it opens."""
+    server = Server(env, app="tests.browser.flaky:application")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_reconnects_wait_longer_each_time(log_in, crashing_server):
+    alice = log_in("alice", at=crashing_server)
+    alice.add_init_script(
+        """window.connects = []
+        document.addEventListener("htmx:wsConnecting", () => connects.push(performance.now()))"""
+    )
+    alice.goto(f"{crashing_server.url}/rooms/lobby/")
+    expect(alice.locator("#status")).to_have_text("reconnecting")
+    alice.wait_for_function("window.connects.length >= 4", timeout=15_000)
+    times = alice.evaluate("window.connects")
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # At least half of a doubling delay each time: 0.5 s, then 1 s, then 2 s.
+    assert [gap >= 500 * 2**n for n, gap in enumerate(gaps[:3])] == [True] * 3, gaps
+
+
+def test_logging_out_in_another_tab_closes_the_socket(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    other_tab = alice.context.new_page()
+    other_tab.goto(f"{server.url}/")
+    other_tab.get_by_role("button", name="Log out").click()
+    expect(alice.locator("#status")).to_have_text("disconnected: log in again to chat")
+    alice.fill("#id_body", "am I still here?")
+    alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
+
+
+@pytest.fixture
+def admin(env):
+    run_django(
+        env,
+        "from accounts.models import User; "
+        "User.objects.filter(username='admin').exists() or "
+        "User.objects.create_superuser('admin', password='an-admin-passphrase')",
+    )
+    yield "admin", "an-admin-passphrase"
+    # Put alice back in the lobby for the other tests.
+    run_django(
+        env,
+        "from chat.models import Room; from accounts.models import User; "
+        "Room.objects.get(slug='lobby').members.add(User.objects.get(username='alice'))",
+    )
+
+
+def test_a_member_removed_by_an_admin_is_disconnected(log_in, server, admin):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    username, password = admin
+    admin_page = log_in(username, password)
+    admin_page.goto(f"{server.url}/admin/chat/room/")
+    admin_page.get_by_role("link", name="Lobby").click()
+    admin_page.locator("#id_members_to option", has_text="alice").dblclick()
+    admin_page.locator("input[name=_save]").click()
+    expect(admin_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(alice.locator("#status")).to_have_text("disconnected: you were removed from this room")
+
+
+def test_a_flood_is_cut_off_for_good(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    # 10 frames pass, the next 10 get a warning, the one after closes the socket.
+    for n in range(21):
+        alice.fill("#id_body", f"flood {n}")
+        alice.press("#id_body", "Enter")
+    expect(alice.locator("#status")).to_have_text(
+        "disconnected: too many messages; reload the page to chat again"
+    )
+    expect(alice.locator("#messages .message p", has_text="flood")).to_have_count(10)
