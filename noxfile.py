@@ -143,9 +143,12 @@ DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
 
 @nox.session(python=PYTHON)
 def docs(session):
-    """Build the docs site strictly (warnings are errors)."""
-    session.install(*DOCS_DEPS, "-c", CONSTRAINTS)
+    """Build the docs site strictly, then check every page in Chromium (tools/sitecheck.py)."""
+    session.install(*DOCS_DEPS, "playwright", "-c", CONSTRAINTS)
     session.run("mkdocs", "build", "--strict", *session.posargs, env=DOCS_ENV)
+    # Notes visible at 1280 px, diagrams legible, nothing fetched from the internet;
+    # a screenshot of every page goes to site-screenshots/ for a human look.
+    session.run("python", "tools/sitecheck.py", "site", "--screenshots", "site-screenshots")
 
 
 @nox.session(name="docs-serve", python=PYTHON)
