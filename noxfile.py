@@ -116,7 +116,7 @@ def serve(session):
     install_step(session, step)
     session.chdir(f"steps/{step}")
     session.run("python", "manage.py", "migrate")
-    session.run("python", "manage.py", "seed_demo")
+    session.run("python", "manage.py", "seed_demo", f"--site=http://127.0.0.1:{port}")
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
     session.run("python", "manage.py", "runserver", f"127.0.0.1:{port}")
 
