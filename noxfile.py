@@ -158,7 +158,7 @@ def docs_serve(session):
     session.run("mkdocs", "serve", *session.posargs, env=DOCS_ENV)
 
 
-LINTED = ["steps", "tools", "noxfile.py"]
+LINTED = ["steps", "tools", "docs/hooks", "noxfile.py"]
 
 
 @nox.session(python=PYTHON)
