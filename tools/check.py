@@ -15,7 +15,8 @@ Each check is a function that returns a list of problems (empty when all is well
   `stepdiff="NN-name"` block that the docs hook fills with the step's diff, or a
   console/bash/shell/sh/text/mermaid block: the docs never paste code;
 - nothing in a step imports from another step or the repo root;
-- constraints.txt pins every package that a step requires.
+- constraints.txt pins every package that a step requires;
+- every step's screenshot (docs/assets/screenshots/) was taken of the step as it is.
 
 Exits 1 if any check fails.
 """
@@ -25,6 +26,7 @@ import sys
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
 
+import screenshots
 import stepdiff
 
 ROOT = stepdiff.ROOT
@@ -237,12 +239,37 @@ def check_constraints_cover_requirements(root=ROOT):
     ]
 
 
+def check_screenshots_current(root=ROOT):
+    """Every step's screenshot shows the step as it is (retake with `nox -s screenshots`)."""
+    recorded = screenshots.recorded_hashes(root)
+    folder = screenshots.SCREENSHOTS.as_posix()
+    steps = stepdiff.list_steps(root)
+    problems = []
+    for step in steps:
+        png = f"{folder}/{step}.png"
+        if not (root / png).is_file():
+            why = "is missing"
+        elif recorded.get(step) != screenshots.step_hash(root / "steps" / step, step):
+            why = f"is stale: steps/{step} (or its scene in tools/screenshots.py) has changed"
+        else:
+            continue
+        problems.append(f"{png} {why}: run `nox -s screenshots -- {step[:2]}`")
+    taken = {png.stem for png in (root / folder).glob("*.png")} | set(recorded)
+    problems += [
+        f"{folder}/{step}.png is left over: there is no steps/{step}; delete it and its "
+        f"entry in {screenshots.SOURCES.as_posix()}"
+        for step in sorted(taken - set(steps))
+    ]
+    return problems
+
+
 CHECKS = [
     check_step_layout,
     check_docs_cover_changes,
     check_docs_code_blocks,
     check_no_cross_step_imports,
     check_constraints_cover_requirements,
+    check_screenshots_current,
 ]
 
 
