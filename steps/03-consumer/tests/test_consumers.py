@@ -3,7 +3,9 @@ import sqlite3
 from contextlib import contextmanager
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
 from chat import consumers, limits, presence
@@ -149,6 +151,20 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, alice, fr
     # Still open and working afterwards.
     await tab.send_json_to({"kind": "message", "body": "still here"})
     assert (await receive_message(tab))["body"] == "still here"
+    await tab.disconnect()
+
+
+@pytest.mark.parametrize(("size", "accepted"), [(4000, True), (4001, False)])
+async def test_the_frame_limit_is_exact(room, alice, size, accepted):
+    tab = await join(alice)
+    frame = json.dumps({"kind": "message", "body": "hi", "padding": ""})
+    frame = frame.replace('"padding": ""', f'"padding": "{"x" * (size - len(frame))}"')
+    assert len(frame) == size
+    await tab.send_to(text_data=frame)
+    if accepted:
+        assert (await receive_message(tab))["body"] == "hi"
+    else:
+        assert await receive_error(tab) == "Frames are limited to 4000 characters."
     await tab.disconnect()
 
 
@@ -299,6 +315,27 @@ async def test_membership_is_checked_again_before_saving(room, alice):
     await tab.send_json_to({"kind": "message", "body": "let me stay"})
     await assert_closed_with(tab, 4403)
     assert not await Message.objects.aexists()
+
+
+async def test_a_user_deactivated_behind_the_signals_back_cannot_post(room, alice):
+    tab = await join(alice)
+    await type(alice).objects.filter(pk=alice.pk).aupdate(is_active=False)  # no signal
+    await tab.send_json_to({"kind": "message", "body": "still active?"})
+    await assert_closed_with(tab, 4403)
+    assert not await Message.objects.aexists()
+
+
+async def test_nothing_reaches_a_socket_after_it_lost_access(room, alice):
+    tab = await join(alice)
+
+    def remove_then_broadcast():
+        room.members.remove(alice)  # queues the revocation for her sockets...
+        group_send = async_to_sync(get_channel_layer().group_send)
+        group_send(consumers.room_group(room.pk), {"type": "chat.message", "message": {}})
+
+    await database_sync_to_async(remove_then_broadcast)()
+    await assert_closed_with(tab, 4403)
+    assert await tab.receive_nothing(timeout=0.2)
 
 
 async def test_a_closed_socket_is_not_heard_any_more(room, alice):

@@ -3,6 +3,7 @@ import sqlite3
 from contextlib import contextmanager
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
@@ -13,6 +14,7 @@ from chat.models import Message, Room
 
 from .websockets import (
     assert_closed_with,
+    bodies,
     handshake,
     log_in,
     open_socket,
@@ -158,6 +160,20 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, alice, fr
     await tab.disconnect()
 
 
+@pytest.mark.parametrize(("size", "accepted"), [(4000, True), (4001, False)])
+async def test_the_frame_limit_is_exact(room, alice, size, accepted):
+    tab = await join(alice)
+    frame = json.dumps({"kind": "message", "body": "hi", "padding": ""})
+    frame = frame.replace('"padding": ""', f'"padding": "{"x" * (size - len(frame))}"')
+    assert len(frame) == size
+    await tab.send_to(text_data=frame)
+    if accepted:
+        assert await receive_messages(tab) == ["hi"]
+    else:
+        assert await receive_error(tab) == "Frames are limited to 4000 characters."
+    await tab.disconnect()
+
+
 async def test_binary_frames_get_an_error(room, alice):
     tab = await join(alice)
     await tab.send_to(bytes_data=b"\x00\x01")
@@ -179,9 +195,10 @@ async def test_reconnecting_page_gets_the_messages_it_missed_then_presence(room,
     seen = await Message.objects.acreate(room=room, author=alice, body="seen before")
     await Message.objects.acreate(room=room, author=bob, body="missed one")
     await Message.objects.acreate(room=room, author=bob, body="missed two")
-    tab = await open_socket(alice, query=f"?after={seen.pk}")
+    tab = await open_socket(alice, query=f"after={seen.pk}".encode())
     envelope = await receive_swap(tab, "messages")
     assert 'hx-swap-oob="beforeend"' in envelope["html"]
+    assert bodies(envelope["html"]) == ["missed one", "missed two"]
     assert envelope["events"] == {"chat:message": {"count": 2}}
     assert await receive_presence(tab) == ["alice"]
     await tab.disconnect()
@@ -191,7 +208,7 @@ async def test_the_catch_up_reads_only_this_room(room, alice):
     other = await Room.objects.acreate(name="Other")
     await Message.objects.acreate(room=room, author=alice, body="in the lobby")
     await Message.objects.acreate(room=other, author=alice, body="elsewhere")
-    tab = await open_socket(alice, query="?after=0")
+    tab = await open_socket(alice, query=b"after=0")
     assert await receive_messages(tab) == ["in the lobby"]
     assert await receive_presence(tab) == ["alice"]
     await tab.disconnect()
@@ -199,7 +216,7 @@ async def test_the_catch_up_reads_only_this_room(room, alice):
 
 async def test_up_to_date_page_gets_no_catch_up(room, alice):
     last = await Message.objects.acreate(room=room, author=alice, body="latest")
-    tab = await open_socket(alice, query=f"?after={last.pk}")
+    tab = await open_socket(alice, query=f"after={last.pk}".encode())
     assert await receive_presence(tab) == ["alice"]  # first, since nothing was missed
     assert await tab.receive_nothing(timeout=0.2)
     await tab.disconnect()
@@ -217,7 +234,7 @@ async def test_page_that_missed_too_much_gets_the_recent_history(room, alice):
     await Message.objects.abulk_create(
         Message(room=room, author=alice, body=f"m{n}") for n in range(CATCH_UP_LIMIT + 1)
     )
-    tab = await open_socket(alice, query="?after=0")
+    tab = await open_socket(alice, query=b"after=0")
     envelope = await receive_swap(tab, "messages")
     assert 'hx-swap-oob="innerHTML"' in envelope["html"]
     assert envelope["events"] == {"chat:message": {"count": 50}}
@@ -227,9 +244,12 @@ async def test_page_that_missed_too_much_gets_the_recent_history(room, alice):
     await tab.disconnect()
 
 
-@pytest.mark.parametrize("after", ["abc", "-1", "²", "1.5", "1" * 20, "9" * 5000, "%FF"])
+@pytest.mark.parametrize(
+    "after",
+    [b"abc", b"-1", b"1.5", b"1" * 20, b"9" * 5000, b"%C2%B2", b"%FF", b"%00", b"\xff"],
+)
 async def test_bad_after_gets_an_error_and_the_socket_stays_open(room, alice, after):
-    tab = await open_socket(alice, query=f"?after={after}")
+    tab = await open_socket(alice, query=b"after=" + after)
     assert await receive_error(tab) == "The ?after= parameter must be a message id."
     assert await receive_presence(tab) == ["alice"]
     await tab.send_json_to(htmx_payload("still here"))
@@ -237,10 +257,32 @@ async def test_bad_after_gets_an_error_and_the_socket_stays_open(room, alice, af
     await tab.disconnect()
 
 
+async def test_exactly_the_limit_is_still_caught_up_message_by_message(room, alice):
+    await Message.objects.abulk_create(
+        Message(room=room, author=alice, body=f"m{n}") for n in range(CATCH_UP_LIMIT)
+    )
+    tab = await open_socket(alice, query=b"after=0")
+    envelope = await receive_swap(tab, "messages")
+    assert 'hx-swap-oob="beforeend"' in envelope["html"]
+    assert envelope["events"] == {"chat:message": {"count": CATCH_UP_LIMIT}}
+    assert await receive_presence(tab) == ["alice"]
+    await tab.disconnect()
+
+
+async def test_a_broadcast_frame_goes_out_as_it_was_rendered(room, alice):
+    tab = await join(alice)
+    frame = '{"html": "<div id=\\"messages\\" hx-swap-oob=\\"beforeend\\"></div>", "events": {}}'
+    await get_channel_layer().group_send(
+        consumers.room_group(room.pk), {"type": "chat.message", "id": 1, "frame": frame}
+    )
+    assert await tab.receive_from(timeout=1) == frame  # rendered once, sent to all as is
+    await tab.disconnect()
+
+
 async def test_message_in_the_catch_up_is_not_sent_twice(room, alice):
     # A message can be saved before the catch-up reads the database but broadcast after.
     message = await Message.objects.acreate(room=room, author=alice, body="only once")
-    tab = await open_socket(alice, query="?after=0")
+    tab = await open_socket(alice, query=b"after=0")
     assert await receive_messages(tab) == ["only once"]
     await get_channel_layer().group_send(
         consumers.room_group(room.pk), {"type": "chat.message", "id": message.pk, "frame": "{}"}
@@ -264,7 +306,7 @@ async def test_a_message_sent_during_the_catch_up_still_arrives(room, alice, bob
         return missed
 
     monkeypatch.setattr(consumers, "catch_up", bob_posts_right_after_the_read)
-    alice_tab = await open_socket(alice, query="?after=0")
+    alice_tab = await open_socket(alice, query=b"after=0")
     assert await receive_messages(alice_tab) == ["sent meanwhile"]
     assert await receive_presence(alice_tab) == ["alice", "bob"]
     assert await receive_presence(bob_tab) == ["alice", "bob"]
@@ -412,6 +454,27 @@ async def test_membership_is_checked_again_before_saving(room, alice):
     await tab.send_json_to(htmx_payload("let me stay"))
     await assert_closed_with(tab, 4403)
     assert not await Message.objects.aexists()
+
+
+async def test_a_user_deactivated_behind_the_signals_back_cannot_post(room, alice):
+    tab = await join(alice)
+    await type(alice).objects.filter(pk=alice.pk).aupdate(is_active=False)  # no signal
+    await tab.send_json_to(htmx_payload("still active?"))
+    await assert_closed_with(tab, 4403)
+    assert not await Message.objects.aexists()
+
+
+async def test_nothing_reaches_a_socket_after_it_lost_access(room, alice):
+    tab = await join(alice)
+
+    def remove_then_broadcast():
+        room.members.remove(alice)  # queues the revocation for her sockets...
+        group_send = async_to_sync(get_channel_layer().group_send)
+        group_send(consumers.room_group(room.pk), {"type": "chat.message", "id": 0, "frame": "{}"})
+
+    await database_sync_to_async(remove_then_broadcast)()
+    await assert_closed_with(tab, 4403)
+    assert await tab.receive_nothing(timeout=0.2)
 
 
 async def test_a_closed_socket_is_not_heard_any_more(room, alice):

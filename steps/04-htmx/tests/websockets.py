@@ -26,10 +26,11 @@ def log_in(user):
     return client
 
 
-async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, host=HOST, query=""):
+async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, host=HOST, query=b""):
     """Connect like a tab of `browser` (by default a new one logged in as `user`).
 
-    Returns the communicator and whether the handshake was accepted.
+    `query` is the raw query string, such as b"after=42". Returns the communicator
+    and whether the handshake was accepted.
     """
     if browser is None and user is not None:
         browser = await log_in(user)
@@ -37,8 +38,8 @@ async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, hos
     if browser is not None:
         cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
         headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
-    path = f"/ws/rooms/{slug}/{query}"
-    communicator = WebsocketCommunicator(application, path, headers=headers)
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
+    communicator.scope["query_string"] = query  # the bytes as sent, not only valid UTF-8
     accepted, _ = await communicator.connect()
     return communicator, accepted
 
