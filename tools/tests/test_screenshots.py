@@ -30,13 +30,13 @@ def test_a_changed_step_makes_its_screenshot_stale(repo, write):
     assert problem.endswith("run `nox -s screenshots -- 02`")
 
 
-def test_tests_generated_files_and_line_endings_do_not_count(repo, write):
-    take(repo, write, "02-two")
+def test_only_templates_static_files_and_the_scene_count(repo, write):
+    write("steps/02-two/static/css/backchat.css", "body {}\n")
     before = screenshots.step_hash(repo / "steps/02-two", "02-two")
     write("steps/02-two/tests/test_views.py", "def test_more(): pass\n")
+    write("steps/02-two/chat/models.py", "a = 2\n")  # Python draws no pixel
     write("steps/02-two/db.sqlite3", "another database")
-    write("steps/02-two/chat/__pycache__/new.cpython-311.pyc", "bytecode")
-    (repo / "steps/02-two/chat/models.py").write_bytes(b"a = 1\r\nb = 3\r\n")  # a Windows checkout
+    (repo / "steps/02-two/static/css/backchat.css").write_bytes(b"body {}\r\n")  # Windows
     assert screenshots.step_hash(repo / "steps/02-two", "02-two") == before
 
 
