@@ -8,15 +8,20 @@ JOIN_FAILURES = 10
 JOIN_PAUSE = 15 * 60  # seconds, counted from the first failure
 
 
-def _join_failures_key(user):
-    return f"join-failures-{user.pk}"
+def count(key, period):
+    """One more event in the window of `period` seconds that the first one opened."""
+    if cache.add(key, 1, period):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window closed between the two calls: open the next one
+        cache.add(key, 1, period)
+        return 1
 
 
 def join_blocked(user):
-    return cache.get(_join_failures_key(user), 0) >= JOIN_FAILURES
+    return cache.get(f"join-failures-{user.pk}", 0) >= JOIN_FAILURES
 
 
 def count_join_failure(user):
-    key = _join_failures_key(user)
-    cache.add(key, 0, JOIN_PAUSE)  # only the first failure starts the clock
-    cache.incr(key)
+    count(f"join-failures-{user.pk}", JOIN_PAUSE)

@@ -34,13 +34,12 @@ class Room(models.Model):
     def save(self, *args, **kwargs):
         if self.slug:
             return super().save(*args, **kwargs)
-        # Try the readable slug first, then random suffixes. The unique index
-        # decides, not an earlier lookup, so two rooms created at the same
-        # moment with the same name cannot end up with the same slug.
+        # Readable, with a random suffix every time: so the slug of a new room says
+        # nothing about which other rooms exist. The unique index decides, not an
+        # earlier lookup, so two rooms created at once cannot share a slug.
         base = slugify(self.name)[:40].rstrip("-") or "room"
-        suffixes = [get_random_string(4, SLUG_SUFFIX_CHARS) for _ in range(5)]
-        for slug in [base, *(f"{base}-{suffix}" for suffix in suffixes)]:
-            self.slug = slug
+        for _ in range(5):
+            self.slug = f"{base}-{get_random_string(6, SLUG_SUFFIX_CHARS)}"
             try:
                 with transaction.atomic():
                     return super().save(*args, **kwargs)

@@ -11,18 +11,23 @@ JOIN_FAILURES = 10
 JOIN_PAUSE = 15 * 60  # seconds, counted from the first failure
 
 
-def _join_failures_key(user):
-    return f"join-failures-{user.pk}"
+def count(key, period):
+    """One more event in the window of `period` seconds that the first one opened."""
+    if cache.add(key, 1, period):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window closed between the two calls: open the next one
+        cache.add(key, 1, period)
+        return 1
 
 
 def join_blocked(user):
-    return cache.get(_join_failures_key(user), 0) >= JOIN_FAILURES
+    return cache.get(f"join-failures-{user.pk}", 0) >= JOIN_FAILURES
 
 
 def count_join_failure(user):
-    key = _join_failures_key(user)
-    cache.add(key, 0, JOIN_PAUSE)  # only the first failure starts the clock
-    cache.incr(key)
+    count(f"join-failures-{user.pk}", JOIN_PAUSE)
 
 
 class RateLimiter:
@@ -68,7 +73,9 @@ _users = {}
 
 def open_socket(user_id):
     """The user's shared limits, or None if they have too many sockets open already."""
-    limits = _users.setdefault(user_id, UserLimits())
+    if user_id not in _users:
+        _users[user_id] = UserLimits()
+    limits = _users[user_id]
     if limits.sockets >= SOCKETS_PER_USER:
         return None
     limits.sockets += 1

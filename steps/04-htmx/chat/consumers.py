@@ -25,7 +25,7 @@ TOO_MANY_SOCKETS = 4503  # this user has too many sockets open: try again later
 
 # A page that missed more than this gets the recent history instead, as on a reload.
 CATCH_UP_LIMIT = 100
-MAX_ID_DIGITS = 19  # a BigAutoField id has at most 19 digits
+MAX_ID_DIGITS = 18  # more than any id will reach, and within every database's range
 
 
 # Group names allow only ASCII letters, digits, "-", "_" and ".": primary keys are safe.

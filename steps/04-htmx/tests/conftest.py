@@ -29,8 +29,8 @@ def bob(db):
 
 @pytest.fixture
 def room(alice):
-    """The lobby, with alice as its only member."""
-    room = Room.objects.create(name="Lobby")
+    """The lobby, with alice as its only member (its slug set, as seed_demo does)."""
+    room = Room.objects.create(name="Lobby", slug="lobby")
     room.members.add(alice)
     return room
 
