@@ -21,7 +21,7 @@ IGNORED = [
     "*.pyc",
     ".pytest_cache",
     ".venv",
-    "db.sqlite3",
+    "db.sqlite3*",
     "test-artifacts",
     ".DS_Store",
 ]
