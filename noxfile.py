@@ -9,6 +9,7 @@ Examples:
 
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -103,6 +104,18 @@ def find_step(arg):
     return None
 
 
+REDIS_MISSING = """steps/{step} needs Redis, and redis-server was not found. Install it:
+    Debian, Ubuntu, WSL:  sudo apt-get install redis-server
+    macOS:                brew install redis
+or set REDIS_URL to a Redis that runs elsewhere (redis://host:6379/0)."""
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 # Serving needs no particular Python: use the one running nox (3.11 or newer).
 @nox.session(python=None)
 def serve(session):
@@ -117,8 +130,28 @@ def serve(session):
     session.chdir(f"steps/{step}")
     session.run("python", "manage.py", "migrate")
     session.run("python", "manage.py", "seed_demo", f"--site=http://127.0.0.1:{port}")
+    if Path("Procfile").is_file():
+        serve_processes(session, step, port)
+        return
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
     session.run("python", "manage.py", "runserver", f"127.0.0.1:{port}")
+
+
+def serve_processes(session, step, port):
+    """Run every line of the step's Procfile with honcho: a private Redis unless REDIS_URL."""
+    lines = Path("Procfile").read_text(encoding="utf-8").splitlines()
+    names = [line.split(":")[0] for line in lines if line and not line.startswith("#")]
+    env = {"PORT": port}
+    if os.environ.get("REDIS_URL"):
+        names.remove("redis")
+    elif shutil.which("redis-server") is None:
+        session.error(REDIS_MISSING.format(step=step))
+    else:
+        redis_port = free_port()
+        env |= {"REDIS_PORT": str(redis_port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ with {', '.join(names)}")
+    session.log("Each line of output starts with its process's name; Ctrl-C stops them all.")
+    session.run("honcho", "start", *names, env=env)
 
 
 # Not in plain `nox`: `nox -s check` already fails when a picture no longer matches its step.
