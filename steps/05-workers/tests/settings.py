@@ -1,0 +1,24 @@
+"""The project's settings for the tests, and for the servers and workers they start."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from backchat.settings import *  # noqa: F403
+from backchat.settings import CHANNEL_LAYERS, DATABASES
+
+# A file, not memory, so that the workers the tests start can share it with them.
+DATABASES["default"]["TEST"] = {"NAME": Path(tempfile.gettempdir()) / "backchat-05-tests.sqlite3"}
+# The processes the tests start are told which database to use.
+if "BACKCHAT_TEST_DB" in os.environ:
+    DATABASES["default"]["NAME"] = os.environ["BACKCHAT_TEST_DB"]
+
+# Real life in fast motion, so that the tests wait seconds, not minutes.
+CHAT_HEARTBEAT_SECONDS = 1
+CHAT_PRESENCE_TIMEOUT = 3
+CHAT_PRUNE_EVERY = 1
+CHAT_PRESENCE_COALESCE = 0.05
+
+# The overload test runs processes whose channel layer drops messages early.
+if "BACKCHAT_TEST_CAPACITY" in os.environ:
+    CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = int(os.environ["BACKCHAT_TEST_CAPACITY"])
