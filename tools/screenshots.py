@@ -83,6 +83,16 @@ SCENES = {
         ],
         "draft": "Redis workers are next…",
     },
+    "05": {
+        "conversation": [
+            ("alice", "Workers answer slash commands now."),
+            ("bob", "/roll 2d6"),
+            ("alice", "Redis carries it between the processes."),
+            ("bob", "And each message has its number in the room."),
+            ("alice", "A page that misses one asks for it again."),
+        ],
+        "draft": "/who",
+    },
 }
 
 # A closed network: no updates, sync, translation or other calls home.
@@ -145,11 +155,30 @@ def manage(step_dir, log, *args):
     )
 
 
+def start_processes(step_dir, log, port):
+    """Every process of the step's Procfile with honcho, and a private Redis."""
+    redis_port = free_port()
+    env = dict(os.environ, PORT=str(port), REDIS_PORT=str(redis_port))
+    env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "honcho", "start"],
+        cwd=step_dir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 @contextmanager
 def served(step_dir, log):
     """Serve the copy on a free port; yield its URL; always stop the server."""
     port = free_port()
-    server = manage(step_dir, log, "runserver", "--noreload", f"127.0.0.1:{port}")
+    if (step_dir / "Procfile").is_file():  # from step 05: Redis and workers too
+        server = start_processes(step_dir, log, port)
+    else:
+        server = manage(step_dir, log, "runserver", "--noreload", f"127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 20
         while True:
