@@ -141,9 +141,12 @@ LOGGING = {
         # channels-redis tells of dropped group messages at INFO: the filter counts them.
         "layer": {"class": "logging.StreamHandler", "filters": ["count_layer_drops"]},
     },
+    # Warnings and errors from everywhere else. (With a handler of its own here, the root
+    # logger gets no second one from a library that logs before logging is set up.)
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         # What the workers do, and every message dropped under overload.
-        "chat": {"handlers": ["console"], "level": "INFO"},
+        "chat": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "channels_redis": {"handlers": ["layer"], "level": "INFO", "propagate": False},
     },
 }

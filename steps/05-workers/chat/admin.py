@@ -13,6 +13,10 @@ class RoomAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["room", "author", "body", "created_at"]
+    list_display = ["room", "seq", "author", "body", "created_at"]
     list_filter = ["room"]
     search_fields = ["body", "author__username"]
+
+    def has_add_permission(self, request):
+        # Messages are posted in the chat, where Room.post() numbers them.
+        return False

@@ -1,4 +1,5 @@
 import copy
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -50,7 +51,7 @@ def workers(redis, django_db_setup, tmp_path_factory):
         for process in processes:
             process.start()
         for process in processes:
-            process.wait_for_log("Running worker for channels")
+            process.wait_for_log("Reading jobs from")
         yield {process.name: process for process in processes}
     finally:
         for process in processes:
@@ -85,3 +86,10 @@ def alice_client(client, alice):
 def bob_client(client, bob):
     client.force_login(bob)
     return client
+
+
+def pytest_sessionfinish(session):
+    # The test database is deleted by now; SQLite's WAL files beside it are not.
+    test_db = django_settings.DATABASES["default"]["TEST"]["NAME"]
+    for suffix in ("-wal", "-shm"):
+        Path(f"{test_db}{suffix}").unlink(missing_ok=True)

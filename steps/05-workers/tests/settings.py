@@ -8,7 +8,8 @@ from backchat.settings import *  # noqa: F403
 from backchat.settings import CHANNEL_LAYERS, DATABASES
 
 # A file, not memory, so that the workers the tests start can share it with them.
-DATABASES["default"]["TEST"] = {"NAME": Path(tempfile.gettempdir()) / "backchat-05-tests.sqlite3"}
+test_db = Path(tempfile.gettempdir()) / f"backchat-05-tests-{os.getpid()}.sqlite3"
+DATABASES["default"]["TEST"] = {"NAME": test_db}
 # The processes the tests start are told which database to use.
 if "BACKCHAT_TEST_DB" in os.environ:
     DATABASES["default"]["NAME"] = os.environ["BACKCHAT_TEST_DB"]

@@ -16,3 +16,8 @@ def test_admin_shows_the_slug_and_the_invite_code_read_only(admin_client, room):
     assert 'name="invite_code"' not in response.text
     assert "lobby" in response.text
     assert room.invite_code in response.text
+
+
+def test_messages_are_not_added_in_the_admin(admin_client):
+    # Only Room.post() gives a message its number in the room.
+    assert admin_client.get("/admin/chat/message/add/").status_code == 403

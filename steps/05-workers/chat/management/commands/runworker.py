@@ -36,3 +36,7 @@ class SteadyWorker(Worker):
 
 class Command(runworker.Command):
     worker_class = SteadyWorker
+
+    def handle(self, *args, **options):
+        logger.info("Reading jobs from %s", ", ".join(options["channels"]))
+        super().handle(*args, **options)
