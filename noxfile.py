@@ -7,6 +7,7 @@ Examples:
     nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
 """
 
+import json
 import os
 import shutil
 import socket
@@ -36,7 +37,11 @@ def step_number(step):
 
 
 def install_step(session, step):
-    session.install("-r", f"steps/{step}/requirements.txt", "-c", CONSTRAINTS)
+    # Step 06 keeps its tests' tools out of what it deploys, in requirements-test.txt.
+    requirements = ROOT / "steps" / step / "requirements-test.txt"
+    if not requirements.is_file():
+        requirements = requirements.with_name("requirements.txt")
+    session.install("-r", str(requirements), "-c", CONSTRAINTS)
 
 
 def test_step(session, step):
@@ -127,26 +132,32 @@ def serve(session):
         session.error(f"No step {session.posargs[0]!r}. The steps are: {', '.join(STEPS)}")
     port = os.environ.get("PORT", "8000")
     install_step(session, step)
+    run_dir = str(Path(session.create_tmp()).resolve())  # before chdir: the path stays right
     session.chdir(f"steps/{step}")
-    session.run("python", "manage.py", "migrate")
-    session.run("python", "manage.py", "seed_demo", f"--site=http://127.0.0.1:{port}")
+    env = {}
+    if Path("deploy/local.py").is_file():  # step 06: the whole stack on free local ports
+        env = json.loads(session.run("python", "deploy/local.py", port, run_dir, silent=True))
+        session.run("python", "manage.py", "collectstatic", "--no-input", "-v0", env=env)
+    session.run("python", "manage.py", "migrate", env=env)
+    session.run("python", "manage.py", "seed_demo", f"--site=http://127.0.0.1:{port}", env=env)
     if Path("Procfile").is_file():
-        serve_processes(session, step, port)
+        serve_processes(session, step, port, env)
         return
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ (Ctrl-C stops it)")
     session.run("python", "manage.py", "runserver", f"127.0.0.1:{port}")
 
 
-def serve_processes(session, step, port):
+def serve_processes(session, step, port, env):
     """Run every line of the step's Procfile with honcho: a private Redis unless REDIS_URL."""
     lines = Path("Procfile").read_text(encoding="utf-8").splitlines()
     names = [line.split(":")[0] for line in lines if line and not line.startswith("#")]
-    env = {"PORT": port}
+    env = {"PORT": port} | env
     if os.environ.get("REDIS_URL"):
         names.remove("redis")
+        env.pop("REDIS_URL", None)
     elif shutil.which("redis-server") is None:
         session.error(REDIS_MISSING.format(step=step))
-    else:
+    elif "REDIS_URL" not in env:
         redis_port = free_port()
         env |= {"REDIS_PORT": str(redis_port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ with {', '.join(names)}")
@@ -213,7 +224,10 @@ def check(session):
 @nox.session(python=False)  # needs uv on PATH
 def lock(session):
     """Re-pin constraints.txt from every step's requirements and the tools'."""
-    inputs = ["tools/requirements.in", *(f"steps/{step}/requirements.txt" for step in STEPS)]
+    inputs = [
+        "tools/requirements.in",
+        *sorted(str(p) for p in ROOT.glob("steps/*/requirements*.txt")),
+    ]
     session.run(
         "uv", "pip", "compile", "--universal", "--python-version", PYTHON,
         "--custom-compile-command", "nox -s lock",

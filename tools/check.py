@@ -42,7 +42,7 @@ STEPDIFF = re.compile(r'(?<!\S)stepdiff="[^"]+"')
 # Notes on an included block (docs/hooks/annotate.py): annotate="LINE:MARKER ...".
 ANNOTATE = re.compile(r'(?<!\S)annotate="\s*\d[^"]*"')
 # Data files with nothing to annotate: naming them is enough (including them is fine).
-DATA_FILES = {"requirements.txt"}
+DATA_FILES = {"requirements.txt", "requirements-test.txt"}
 
 
 def check_step_layout(root=ROOT):
@@ -231,11 +231,11 @@ def check_constraints_cover_requirements(root=ROOT):
         return ["constraints.txt is missing: run `nox -s lock`"]
     pinned = requirement_names(constraints)
     return [
-        f"steps/{step}/requirements.txt needs {name}, which constraints.txt does not pin: "
+        f"{path.relative_to(root).as_posix()} needs {name}, which constraints.txt does not pin: "
         f"run `nox -s lock`"
         for step in stepdiff.list_steps(root)
-        if (root / "steps" / step / "requirements.txt").is_file()
-        for name in sorted(requirement_names(root / "steps" / step / "requirements.txt") - pinned)
+        for path in sorted((root / "steps" / step).glob("requirements*.txt"))
+        for name in sorted(requirement_names(path) - pinned)
     ]
 
 

@@ -23,6 +23,7 @@ IGNORED = [
     ".venv",
     "db.sqlite3*",
     "test-artifacts",
+    "staticfiles",
     ".DS_Store",
 ]
 
