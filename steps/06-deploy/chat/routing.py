@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import commands, consumers, presence, workers
+
+websocket_urlpatterns = [
+    path("ws/rooms/<slug:slug>/", consumers.ChatConsumer.as_asgi()),
+]
+
+# Which worker reads which channel, for `manage.py runworker <channel>`.
+worker_channels = {
+    commands.QUICK: workers.CommandWorker.as_asgi(),
+    commands.SLOW: workers.ReportWorker.as_asgi(),
+    presence.WORKER: workers.PresenceWorker.as_asgi(),
+}

@@ -1,0 +1,150 @@
+"""Background workers: consumers of named channels, run by `manage.py runworker`.
+
+    python manage.py runworker chat-commands chat-presence
+    python manage.py runworker chat-reports
+
+backchat/asgi.py routes each channel to its worker. A job is a message sent to
+the channel; its "type" names the method that runs it, as for group events, and
+each worker lists the types it accepts in `jobs`. The reference page documents
+every message. A job that is unknown or malformed is logged and dropped: the
+worker carries on with the next one.
+"""
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.consumer import AsyncConsumer, SyncConsumer
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from . import commands, presence
+from .consumers import room_group
+from .fragments import messages_frame, presence_frame, reply_frame
+from .models import Room
+
+logger = logging.getLogger(__name__)
+
+
+def handler_for(worker, job):
+    """The worker's method for this job, or None (logged) if it does not run such jobs."""
+    if not isinstance(job.get("type"), str) or job["type"] not in worker.jobs:
+        logger.error("%s dropped a job it does not run: %r", type(worker).__name__, job)
+        return None
+    return getattr(worker, job["type"].replace(".", "_"))
+
+
+class CommandWorker(SyncConsumer):
+    """Runs slash commands. They use the ORM, so this is a sync consumer: Channels runs
+    each job in a thread, and the job calls the channel layer through async_to_sync."""
+
+    jobs = {"command.run"}
+
+    @database_sync_to_async
+    def dispatch(self, job):
+        handler = handler_for(self, job)
+        try:
+            if handler:
+                handler(job)
+        except Exception:
+            logger.exception("%s dropped a job that failed: %r", type(self).__name__, job)
+
+    def command_run(self, job):
+        # Time has passed since the consumer took the command: ask the database again.
+        room = Room.objects.filter(pk=job["room"]).first()
+        user = room.members.filter(pk=job["user"], is_active=True).first() if room else None
+        if user is None:
+            return  # the room, or the user's place in it, is gone
+        name, args = commands.parse(job["text"])
+        answer = getattr(self, f"run_{name}")(room, user, args)
+        if answer:
+            self.reply(job["reply_to"], answer)
+
+    def reply(self, channel, text):
+        """Send the text to one socket only: the one that asked."""
+        async_to_sync(self.channel_layer.send)(
+            channel, {"type": "chat.reply", "frame": reply_frame(text)}
+        )
+
+    def run_help(self, room, user, args):
+        return commands.HELP
+
+    def run_who(self, room, user, args):
+        return "Here now: " + ", ".join(presence.usernames(room.pk))
+
+    def run_roll(self, room, user, args):
+        try:
+            count, sides = commands.parse_dice(args)
+        except ValueError as error:
+            return str(error)
+        dice = commands.roll(count, sides)
+        total = f" = {sum(dice)}" if count > 1 else ""
+        # A message like any other, saved then broadcast: everyone sees the roll.
+        message = room.post(user, f"/roll {count}d{sides} → {' + '.join(map(str, dice))}{total}")
+        async_to_sync(self.channel_layer.group_send)(
+            room_group(room.pk),
+            {"type": "chat.message", "seq": message.seq, "frame": messages_frame([message])},
+        )
+        return None
+
+
+class ReportWorker(CommandWorker):
+    """Runs the slow commands, in a process of its own: sync consumers in one process
+    share one thread, so a slow job there would hold up the quick ones."""
+
+    def run_summary(self, room, user, args):
+        counts = {}
+        # Every message of the room, read in chunks: this is the slow part.
+        for author in room.messages.values_list("author__username", flat=True).iterator():
+            counts[author] = counts.get(author, 0) + 1
+        if not counts:
+            return "Nobody has written anything here yet."
+        lines = [f"{name}: {n}" for name, n in sorted(counts.items(), key=lambda c: -c[1])]
+        return f"{sum(counts.values())} messages\n" + "\n".join(lines)
+
+
+class PresenceWorker(AsyncConsumer):
+    """Broadcasts who is in each room, at most once per CHAT_PRESENCE_COALESCE seconds
+    per room however many people come and go, and prunes the sockets nobody has heard
+    from. Its jobs mostly wait, so it is async: one waiting job blocks nothing."""
+
+    jobs = {"presence.changed", "presence.prune"}
+
+    def __init__(self):
+        super().__init__()
+        self.pending = set()  # the rooms whose list will be broadcast soon
+        self.tasks = set()  # asyncio keeps only weak references to running tasks
+
+    async def dispatch(self, job):
+        handler = handler_for(self, job)
+        try:
+            if handler:
+                await handler(job)
+        except Exception:
+            logger.exception("%s dropped a job that failed: %r", type(self).__name__, job)
+
+    async def presence_changed(self, job):
+        self.broadcast_soon(job["room"])
+
+    async def presence_prune(self, job):
+        for room_id in await database_sync_to_async(presence.prune)():
+            self.broadcast_soon(room_id)
+
+    def broadcast_soon(self, room_id):
+        if room_id in self.pending:
+            return  # the broadcast to come will include this change
+        self.pending.add(room_id)
+        task = asyncio.create_task(self.broadcast(room_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def broadcast(self, room_id):
+        try:
+            await asyncio.sleep(settings.CHAT_PRESENCE_COALESCE)
+            self.pending.discard(room_id)  # a change from now on needs a broadcast of its own
+            usernames = await database_sync_to_async(presence.usernames)(room_id)
+            await self.channel_layer.group_send(
+                room_group(room_id), {"type": "chat.presence", "frame": presence_frame(usernames)}
+            )
+        except Exception:
+            logger.exception("Could not broadcast the presence in room %s", room_id)

@@ -1,0 +1,177 @@
+// Backchat's htmx extension, next to htmx's own "ws" extension (hx-ext="ws,backchat").
+// It unwraps the server's JSON envelope, shows the connection status, counts unread
+// messages in the tab title, refuses to send while disconnected, and reconnects after
+// every close that may be retried, waiting longer each time, catching up on reconnect.
+// Messages are numbered in their room: it keeps each one once, in order, and when a
+// number is missing, or every few seconds anyway, it asks the server for what it missed.
+(function () {
+  // Close codes that mean "don't come back": retrying would only fail again.
+  const FINAL_CLOSE_CODES = {
+    4401: "log in again to chat",
+    4403: "you were removed from this room",
+    4404: "no such room, or you are not a member",
+    4429: "too many messages; reload the page to chat again",
+  }
+  // Reconnect after 0.5-1 s, then 1-2 s, 2-4 s, ... up to 15-30 s: a random part of a
+  // doubling delay, so that the tabs of a restarted server do not all come back at once.
+  const FIRST_DELAY = 1000
+  const MAX_DELAY = 30000
+  // Only a socket that stays open this long starts the delays again from the first.
+  const STABLE_AFTER = 5000
+
+  const title = document.title
+  let unread = 0
+  let socket = null // the newest socket
+  let attempts = 0 // reconnects since the last stable connection
+  let planned = null // the reconnect planned after `socket` closed: {socket, delay}
+  let lastSent = null // the text last sent, to put back if the server refuses it
+  let heartbeat = null // the timer that syncs every few seconds
+  let lastSync = 0 // when the page last asked for what it missed
+  let syncTimer = null // a sync waiting for its turn
+
+  function setStatus(state, text) {
+    const status = document.getElementById("status")
+    status.dataset.state = state
+    status.textContent = text
+  }
+
+  function showError(text) {
+    document.getElementById("chat-error").textContent = text
+  }
+
+  // The number of the newest message on the page, so the server knows where to resume.
+  function lastSeq() {
+    const seqs = [...document.querySelectorAll("#messages [data-seq]")].map((m) => Number(m.dataset.seq))
+    return Math.max(0, ...seqs)
+  }
+
+  // Ask for the messages after the newest one here. The answer also tells the server
+  // the page is alive (presence). At most one a second.
+  function sync() {
+    if (socket?.readyState !== WebSocket.OPEN) return
+    lastSync = Date.now()
+    socket.send(JSON.stringify({ kind: "sync", after: lastSeq() }))
+  }
+
+  function syncSoon() {
+    if (syncTimer) return
+    const wait = Math.max(0, lastSync + 1000 - Date.now())
+    syncTimer = setTimeout(() => {
+      syncTimer = null
+      sync()
+    }, wait)
+  }
+
+  // Keep only the messages that continue the page: one numbered after the newest here,
+  // then the next, and so on. A message the page has is dropped; after a missing
+  // number, the rest is dropped too, and the page asks for everything from the gap on.
+  function continuePage(envelope) {
+    const template = document.createElement("template")
+    template.innerHTML = envelope.html
+    const box = template.content.firstElementChild
+    const messages = [...template.content.querySelectorAll("[data-seq]")]
+    if (box?.id !== "messages" || messages.length === 0) return envelope.html
+    const replacing = box.getAttribute("hx-swap-oob") === "innerHTML"
+    let last = replacing ? Number(messages[0].dataset.seq) - 1 : lastSeq()
+    let gap = false
+    for (const message of messages) {
+      const seq = Number(message.dataset.seq)
+      if (!gap && seq === last + 1) {
+        last = seq
+      } else {
+        gap ||= seq > last + 1
+        message.remove()
+      }
+    }
+    if (gap) syncSoon()
+    envelope.events["chat:message"].count = box.querySelectorAll("[data-seq]").length
+    return template.innerHTML
+  }
+
+  // The same delay for everyone who asks about one close: the ws extension and us.
+  function reconnectDelay() {
+    if (planned?.socket !== socket) {
+      const ceiling = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** attempts)
+      planned = { socket, delay: ceiling * (0.5 + Math.random() / 2) }
+      attempts += 1
+    }
+    return planned.delay
+  }
+
+  htmx.defineExtension("backchat", {
+    init() {
+      // The ws extension opens every socket through this hook, reconnects included.
+      htmx.createWebSocket = (url) => {
+        socket = new WebSocket(`${url}?after=${lastSeq()}`)
+        return socket
+      }
+      // ...and asks this function how long to wait before it reconnects.
+      htmx.config.wsReconnectDelay = reconnectDelay
+      document.addEventListener("visibilitychange", () => {
+        if (!document.hidden) {
+          unread = 0
+          document.title = title
+        }
+      })
+    },
+
+    // Called by the ws extension for every frame, before it swaps the HTML in.
+    transformResponse(text, xhr, elt) {
+      const envelope = JSON.parse(text)
+      const html = continuePage(envelope)
+      for (const [name, detail] of Object.entries(envelope.events)) {
+        htmx.trigger(elt, name, detail)
+      }
+      return html
+    },
+
+    onEvent(name, event) {
+      if (name === "htmx:wsConnecting") {
+        setStatus("connecting", "connecting")
+      } else if (name === "htmx:wsOpen") {
+        setStatus("connected", "connected")
+        heartbeat ??= setInterval(sync, event.target.dataset.heartbeat * 1000)
+        showError("")
+        lastSent = null
+        const opened = socket
+        setTimeout(() => {
+          if (socket === opened && opened.readyState === WebSocket.OPEN) attempts = 0
+        }, STABLE_AFTER)
+      } else if (name === "htmx:wsClose") {
+        const code = event.detail.event.code
+        if (code in FINAL_CLOSE_CODES) {
+          setStatus("closed", `disconnected: ${FINAL_CLOSE_CODES[code]}`)
+          return
+        }
+        if (!event.target.isConnected) return // the element left the page: closed on purpose
+        setStatus("reconnecting", "reconnecting")
+        // htmx-ext-ws 2.0.4 reconnects by itself after 1006, 1011, 1012 and 1013 only,
+        // waiting reconnectDelay(). Rather than rely on that list, reconnect ourselves a
+        // little after the same delay, unless a new socket exists by then.
+        const closed = socket
+        const { reconnect } = event.detail.socketWrapper
+        setTimeout(() => {
+          if (socket === closed && event.target.isConnected) reconnect()
+        }, reconnectDelay() + 250)
+      } else if (name === "htmx:wsConfigSend") {
+        // The ws extension would queue it and send it on reconnect, once per press.
+        if (socket?.readyState !== WebSocket.OPEN) {
+          event.preventDefault()
+          showError("Not connected: your message was not sent.")
+        }
+      } else if (name === "htmx:wsAfterSend") {
+        lastSent = JSON.parse(event.detail.message).body
+        event.target.reset()
+        showError("")
+      } else if (name === "chat:error") {
+        // Put the refused text back, unless something new is being typed already.
+        const input = document.getElementById("id_body")
+        if (lastSent !== null && input.value === "") input.value = lastSent
+        lastSent = null
+      } else if (name === "chat:message" && document.hidden) {
+        unread += event.detail.count
+        document.title = `(${unread}) ${title}`
+      }
+    },
+  })
+})()

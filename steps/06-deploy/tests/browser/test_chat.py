@@ -1,0 +1,376 @@
+import itertools
+import re
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from ..processes import Daphne
+from .conftest import STEP_DIR, count_messages, run_django
+
+
+def open_lobby(page, server):
+    page.goto(f"{server.url}/rooms/lobby/")
+    expect(page.locator("#status")).to_have_text("connected")
+
+
+def send(page, text):
+    page.fill("#id_body", text)
+    page.press("#id_body", "Enter")
+    expect(page.locator("#id_body")).to_have_value("")  # the form clears itself
+
+
+def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    for page in (alice, bob):
+        open_lobby(page, server)
+        page.evaluate("window.notReloaded = true")
+    send(alice, "Hi Bob, can you see this?")
+    expect(bob.locator("#messages")).to_contain_text("Hi Bob, can you see this?")
+    send(bob, "Live, no reload!")
+    expect(alice.locator("#messages")).to_contain_text("Live, no reload!")
+    for page in (alice, bob):
+        assert page.evaluate("window.notReloaded") is True
+
+
+def test_refused_message_goes_back_into_the_input(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    too_long = "x" * 1001
+    # The input's maxlength stops people typing this much; scripts are not stopped.
+    alice.evaluate("document.getElementById('id_body').removeAttribute('maxlength')")
+    alice.fill("#id_body", too_long)
+    alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_contain_text("at most 1000 characters")
+    expect(alice.locator("#id_body")).to_have_value(too_long)
+
+
+def test_idle_socket_stays_open(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    alice.evaluate(
+        """() => {
+            window.closes = 0
+            document.body.addEventListener("htmx:wsClose", () => window.closes++)
+        }"""
+    )
+    # Longer than the 5 s socket timeout that redis-py 8 would put on idle connections.
+    alice.wait_for_timeout(16_000)
+    send(bob, "still there after a quiet spell?")
+    expect(alice.get_by_text("still there after a quiet spell?")).to_have_count(1)
+    assert alice.evaluate("window.closes") == 0
+
+
+def test_html_in_a_message_shows_as_text(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    attack = '<img src=x onerror="document.title=\'pwned\'"><b id="presence">x</b>'
+    send(alice, attack)
+    last = bob.locator("#messages .message p").last
+    expect(last).to_have_text(attack)
+    assert bob.locator("#messages img").count() == 0
+    assert bob.title() != "pwned"
+    expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])
+
+
+def test_hidden_tab_counts_unread_messages_in_its_title(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    title = alice.title()
+    # Headless tabs are never hidden: pretend, as the browser does when you switch tabs.
+    alice.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+    send(bob, "one")
+    send(bob, "two")
+    expect(alice).to_have_title(f"(2) {title}")
+    alice.evaluate(
+        """() => {
+            Object.defineProperty(document, "hidden", {value: false, configurable: true})
+            document.dispatchEvent(new Event("visibilitychange"))
+        }"""
+    )
+    expect(alice).to_have_title(title)
+
+
+def test_presence_follows_people_in_and_out(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(bob, server)
+    expect(bob.locator("#presence li")).to_have_text(["bob"])
+    open_lobby(alice, server)
+    expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])
+    alice.close()
+    expect(bob.locator("#presence li")).to_have_text(["bob"])
+
+
+def test_page_catches_up_after_a_server_restart(log_in, server, env):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    server.stop()
+    expect(alice.locator("#status")).to_have_text("reconnecting")
+    # While the server is down, messages arrive another way (another server, the admin...).
+    run_django(
+        env,
+        "from chat.models import Room; from accounts.models import User; "
+        "room = Room.objects.get(slug='lobby'); bob = User.objects.get(username='bob'); "
+        "[room.post(bob, f'sent during the outage {n}') for n in (1, 2)]",
+    )
+    server.start()
+    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    for n in (1, 2):
+        expect(alice.get_by_text(f"sent during the outage {n}")).to_have_count(1)
+    expect(bob.locator("#status")).to_have_text("connected", timeout=30_000)
+    send(bob, "back online")
+    expect(alice.get_by_text("back online")).to_have_count(1)
+    expect(alice.get_by_text("sent during the outage 1")).to_have_count(1)  # no duplicates
+
+
+def test_non_member_cannot_connect(browser, server):
+    page = browser.new_page()
+    page.goto(f"{server.url}/accounts/signup/")
+    page.fill("#id_username", "carol")
+    page.fill("#id_password1", "a-long-passphrase")
+    page.fill("#id_password2", "a-long-passphrase")
+    page.click("button[type=submit]")
+    response = page.goto(f"{server.url}/rooms/lobby/")
+    assert response.status == 404  # the same as for a room that does not exist
+    close_code = page.evaluate(
+        """() => new Promise((resolve) => {
+            const socket = new WebSocket(`ws://${location.host}/ws/rooms/lobby/`)
+            socket.onclose = (event) => resolve(event.code)
+        })"""
+    )
+    assert close_code == 4404
+    page.close()
+
+
+@pytest.fixture
+def short_lived_server(env, workers, logs):
+    """Daphne closing every websocket with 1000 after 3 seconds, as its timeout does."""
+    server = Daphne(logs, env, "--websocket_timeout", "3")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_socket_closed_with_1000_reconnects(log_in, short_lived_server):
+    alice = log_in("alice", at=short_lived_server)
+    open_lobby(alice, short_lived_server)
+    alice.evaluate(
+        """() => {
+            const status = document.getElementById("status")
+            window.states = []
+            new MutationObserver(() => window.states.push(status.dataset.state))
+                .observe(status, {attributes: true})
+        }"""
+    )
+    alice.wait_for_function("window.states.includes('reconnecting')", timeout=10_000)
+    expect(alice.locator("#status")).to_have_text("connected")
+    send(alice, "still alive")
+    expect(alice.get_by_text("still alive")).to_have_count(1)
+
+
+def test_send_while_disconnected_says_so_and_sends_nothing_later(log_in, server, env):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    server.stop()
+    expect(alice.locator("#status")).to_have_text("reconnecting")
+    alice.fill("#id_body", "typed while offline")
+    for _ in range(3):
+        alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
+    expect(alice.locator("#id_body")).to_have_value("typed while offline")
+    server.start()
+    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    expect(alice.locator("#chat-error")).to_have_text("")
+    alice.press("#id_body", "Enter")  # once connected, the text is still there to send
+    expect(alice.get_by_text("typed while offline")).to_have_count(1)
+    assert count_messages(env, "typed while offline") == 1
+
+
+@pytest.fixture
+def crashing_server(env, logs):
+    """The site, but every websocket closes with 1011 as soon as it opens."""
+    server = Daphne(logs, env, app="tests.browser.flaky:application")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_reconnects_wait_longer_each_time(log_in, crashing_server):
+    alice = log_in("alice", at=crashing_server)
+    alice.add_init_script(
+        """window.connects = []
+        document.addEventListener("htmx:wsConnecting", () => connects.push(performance.now()))"""
+    )
+    alice.goto(f"{crashing_server.url}/rooms/lobby/")
+    expect(alice.locator("#status")).to_have_text("reconnecting")
+    alice.wait_for_function("window.connects.length >= 4", timeout=15_000)
+    times = alice.evaluate("window.connects")
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # At least half of a doubling delay each time: 0.5 s, then 1 s, then 2 s.
+    assert [gap >= 500 * 2**n for n, gap in enumerate(gaps[:3])] == [True] * 3, gaps
+
+
+def test_logging_out_in_another_tab_closes_the_socket(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    other_tab = alice.context.new_page()
+    other_tab.goto(f"{server.url}/")
+    other_tab.get_by_role("button", name="Log out").click()
+    expect(alice.locator("#status")).to_have_text("disconnected: log in again to chat")
+    alice.fill("#id_body", "am I still here?")
+    alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
+
+
+@pytest.fixture
+def admin(env):
+    run_django(
+        env,
+        "from accounts.models import User; "
+        "User.objects.filter(username='admin').exists() or "
+        "User.objects.create_superuser('admin', password='an-admin-passphrase')",
+    )
+    yield "admin", "an-admin-passphrase"
+    # Put alice back in the lobby for the other tests.
+    run_django(
+        env,
+        "from chat.models import Room; from accounts.models import User; "
+        "Room.objects.get(slug='lobby').members.add(User.objects.get(username='alice'))",
+    )
+
+
+def test_a_member_removed_by_an_admin_is_disconnected(log_in, server, admin):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    username, password = admin
+    admin_page = log_in(username, password)
+    admin_page.goto(f"{server.url}/admin/chat/room/")
+    admin_page.get_by_role("link", name="Lobby").click()
+    admin_page.locator("#id_members_to option", has_text="alice").dblclick()
+    admin_page.locator("input[name=_save]").click()
+    expect(admin_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(alice.locator("#status")).to_have_text("disconnected: you were removed from this room")
+
+
+def test_a_flood_is_cut_off_for_good(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    # 10 frames pass, the next 10 get a warning, the one after closes the socket.
+    for n in range(21):
+        alice.fill("#id_body", f"flood {n}")
+        alice.press("#id_body", "Enter")
+    expect(alice.locator("#status")).to_have_text(
+        "disconnected: too many messages; reload the page to chat again"
+    )
+    expect(alice.locator("#messages .message p", has_text="flood")).to_have_count(10)
+
+
+def test_slash_commands_are_answered_by_the_workers(log_in, server):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    send(alice, "/roll 2d6")
+    roll = re.compile(r"^/roll 2d6 → \d \+ \d = \d+$")
+    for page in (alice, bob):  # a roll is a message: everyone sees it
+        expect(page.locator("#messages .message p").last).to_have_text(roll)
+    send(alice, "/who")
+    expect(alice.locator(".message.reply").last).to_contain_text("Here now: alice, bob")
+    send(alice, "/help")
+    expect(alice.locator(".message.reply").last).to_contain_text("/roll 2d6")
+    expect(bob.locator(".message.reply")).to_have_count(0)  # answers go to the asker only
+
+
+def test_a_server_that_dies_leaves_no_ghost(log_in, server, env, logs):
+    other = Daphne(logs, env)
+    other.start()
+    try:
+        alice = log_in("alice", at=other)
+        open_lobby(alice, other)
+        bob = log_in("bob")
+        open_lobby(bob, server)
+        second_tab = bob.context.new_page()
+        open_lobby(second_tab, server)
+        # Two servers, three sockets: each user listed once.
+        expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])
+        other.kill()  # no disconnect runs: alice's presence row stays behind...
+    finally:
+        other.stop()
+    # ...until nobody has heard from it for CHAT_PRESENCE_TIMEOUT (3 s in the tests)
+    # and the next prune (every second): the bound is about 4 s here, 2 min for real.
+    expect(bob.locator("#presence li")).to_have_text(["bob"], timeout=8_000)
+
+
+FLOOD = """
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from accounts.models import User
+from chat.consumers import room_group
+from chat.fragments import messages_frame
+from chat.models import Room
+
+room, bob = Room.objects.get(slug="lobby"), User.objects.get(username="bob")
+frames = [(m.seq, messages_frame([m])) for m in (room.post(bob, f"flood {n}") for n in range({n}))]
+
+async def flood():
+    layer = get_channel_layer()
+    for seq, frame in frames:  # as fast as Redis takes them
+        event = {{"type": "chat.message", "seq": seq, "frame": frame}}
+        await layer.group_send(room_group(room.pk), event)
+
+async_to_sync(flood)()
+print(room.messages.order_by("seq").last().seq)
+"""
+
+
+def test_pages_end_up_with_every_message_once_even_when_the_layer_drops(log_in, env, logs):
+    tiny = dict(env, BACKCHAT_TEST_CAPACITY="1")  # drop as soon as a process is one behind
+    server = Daphne(logs, tiny)
+    server.start()
+    try:
+        pages = [log_in(name, at=server) for name in ("alice", "bob")]
+        for page in pages:
+            open_lobby(page, server)
+        flood = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", FLOOD.format(n=80)],
+            cwd=STEP_DIR, env=tiny, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        last = int(flood.stdout.split()[-1])
+        # The drops are counted and logged as warnings: overload is visible.
+        assert "Dropped a message to group room-1" in flood.stderr
+        for page in pages:
+            expect(page.locator(f'#messages [data-seq="{last}"]')).to_have_count(1)
+            seqs = page.eval_on_selector_all(
+                "#messages [data-seq]", "messages => messages.map((m) => Number(m.dataset.seq))"
+            )
+            assert seqs == list(range(seqs[0], last + 1))  # every one, once, in order
+    finally:
+        server.stop()
+
+
+def test_everything_recovers_when_redis_comes_back(log_in, server, redis, env):
+    alice, bob = log_in("alice"), log_in("bob")
+    open_lobby(alice, server)
+    open_lobby(bob, server)
+    redis.stop()
+    for page in (alice, bob):
+        expect(page.locator("#status")).to_have_text("reconnecting")
+    # Saved while Redis is down, as a page would if it could get through.
+    run_django(
+        env,
+        "from chat.models import Room; from accounts.models import User; "
+        "bob = User.objects.get(username='bob'); "
+        "Room.objects.get(slug='lobby').post(bob, 'during the outage')",
+    )
+    redis.start()
+    for page in (alice, bob):
+        expect(page.locator("#status")).to_have_text("connected", timeout=30_000)
+        expect(page.get_by_text("during the outage")).to_have_count(1)
+    # The workers waited for Redis too: commands and presence work again.
+    send(alice, "/help")
+    expect(alice.locator(".message.reply").last).to_contain_text("/roll 2d6")
+    expect(bob.locator("#presence li")).to_have_text(["alice", "bob"])

@@ -1,0 +1,31 @@
+"""The project's settings for the tests, and for the servers and workers they start."""
+
+import os
+import tempfile
+from pathlib import Path
+
+# Production settings want a real secret; the tests and their processes share this one.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "0123456789abcdef" * 4)
+
+from backchat.settings import *  # noqa: E402, F403
+from backchat.settings import CHANNEL_LAYERS, DATABASES, STORAGES  # noqa: E402
+
+# No collectstatic before the tests: files come from static/, as in development.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# A file, not memory, so that the workers the tests start can share it with them.
+test_db = Path(tempfile.gettempdir()) / f"backchat-06-tests-{os.getpid()}.sqlite3"
+DATABASES["default"]["TEST"] = {"NAME": test_db}
+# The processes the tests start are told which database to use.
+if "BACKCHAT_TEST_DB" in os.environ:
+    DATABASES["default"]["NAME"] = os.environ["BACKCHAT_TEST_DB"]
+
+# Real life in fast motion, so that the tests wait seconds, not minutes.
+CHAT_HEARTBEAT_SECONDS = 1
+CHAT_PRESENCE_TIMEOUT = 3
+CHAT_PRUNE_EVERY = 1
+CHAT_PRESENCE_COALESCE = 0.05
+
+# The overload test runs processes whose channel layer drops messages early.
+if "BACKCHAT_TEST_CAPACITY" in os.environ:
+    CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = int(os.environ["BACKCHAT_TEST_CAPACITY"])

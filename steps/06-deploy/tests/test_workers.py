@@ -1,0 +1,266 @@
+import asyncio
+import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import User
+from chat import commands
+from chat.models import Message, Presence, Room
+
+from .processes import STEP_DIR, django_env
+from .websockets import (
+    assert_nothing_but_presence,
+    bodies,
+    htmx_payload,
+    join,
+    open_socket,
+    presence_becomes,
+    receive_error,
+    receive_messages,
+    receive_presence,
+    receive_reply,
+    receive_swap,
+)
+
+# The answers come from the real workers, in processes of their own.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("workers")]
+
+ROLL = re.compile(r"^/roll 3d6 → \d \+ \d \+ \d = \d+$")
+
+
+@pytest.fixture
+async def lobby(room, alice, bob):
+    """Alice and Bob in the lobby, each with a tab that has seen the other arrive."""
+    await room.members.aadd(bob)
+    alice_tab, bob_tab = await join(alice), await join(bob)
+    await presence_becomes(alice_tab, ["alice", "bob"])
+    yield alice_tab, bob_tab
+    await alice_tab.disconnect()
+    await bob_tab.disconnect()
+
+
+async def test_help_answers_the_asker_only(lobby):
+    alice_tab, bob_tab = lobby
+    await alice_tab.send_json_to(htmx_payload("/help"))
+    assert (await receive_reply(alice_tab))[0] == "/help: this list"
+    await assert_nothing_but_presence(bob_tab)
+
+
+async def test_who_lists_each_user_once(lobby, alice):
+    alice_tab, bob_tab = lobby
+    second_tab = await join(alice)
+    await second_tab.send_json_to(htmx_payload("/who"))
+    assert await receive_reply(second_tab) == ["Here now: alice, bob"]
+    await assert_nothing_but_presence(alice_tab)
+    await second_tab.disconnect()
+
+
+async def test_a_roll_is_a_numbered_message_everyone_sees(lobby):
+    alice_tab, bob_tab = lobby
+    await alice_tab.send_json_to(htmx_payload("/roll 3d6"))
+    for tab in (alice_tab, bob_tab):
+        envelope = await receive_swap(tab, "messages")
+        [body] = bodies(envelope["html"])
+        assert ROLL.match(body)
+        assert 'data-seq="1"' in envelope["html"]
+    saved = await Message.objects.select_related("author").aget()
+    assert saved.author.username == "alice"
+    assert ROLL.match(saved.body)
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/roll", "Roll dice like this: /roll 2d6"),
+        ("/roll 2x6", "Roll dice like this: /roll 2d6"),
+        ("/roll d6", "Roll dice like this: /roll 2d6"),
+        ("/roll -1d6", "Roll dice like this: /roll 2d6"),
+        ("/roll 0d6", "Roll 1 to 20 dice of 2 to 1000 sides."),
+        ("/roll 21d6", "Roll 1 to 20 dice of 2 to 1000 sides."),
+        ("/roll 2d1", "Roll 1 to 20 dice of 2 to 1000 sides."),
+        ("/roll 2d1001", "Roll 1 to 20 dice of 2 to 1000 sides."),
+    ],
+)
+async def test_a_bad_roll_gets_a_private_answer_and_saves_nothing(lobby, command, answer):
+    alice_tab, bob_tab = lobby
+    await alice_tab.send_json_to(htmx_payload(command))
+    assert await receive_reply(alice_tab) == [answer]
+    await assert_nothing_but_presence(bob_tab)
+    assert not await Message.objects.aexists()
+
+
+@pytest.mark.parametrize("command", ["/nope", "/", "/ help", "/rolls 2d6"])
+async def test_unknown_commands_are_refused_at_once(room, alice, command):
+    tab = await join(alice)
+    await tab.send_json_to(htmx_payload(command))
+    assert await receive_error(tab) == "No such command: /help lists them."
+    assert not await Message.objects.aexists()
+    await tab.disconnect()
+
+
+async def test_nobody_can_type_a_fake_roll(lobby):
+    # Every message that starts with "/" is a command: a typed "result" is just a bad roll.
+    alice_tab, _ = lobby
+    await alice_tab.send_json_to(htmx_payload("/roll 3d6 → 6 + 6 + 6 = 18"))
+    assert await receive_reply(alice_tab) == ["Roll dice like this: /roll 2d6"]
+    assert not await Message.objects.aexists()
+
+
+async def test_summary_counts_the_messages_per_author(lobby, room, alice, bob):
+    alice_tab, _ = lobby
+    for author, body in [(alice, "one"), (bob, "two"), (alice, "three")]:
+        await database_sync_to_async(room.post)(author, body)
+    await alice_tab.send_json_to(htmx_payload("/summary"))
+    assert await receive_reply(alice_tab) == ["3 messages", "alice: 2", "bob: 1"]
+
+
+def fill(room, author, count):
+    """Many messages at once, numbered as post() would number them."""
+    Message.objects.bulk_create(
+        Message(room=room, author=author, body="old news", seq=seq) for seq in range(1, count + 1)
+    )
+    Room.objects.filter(pk=room.pk).update(last_seq=count)
+
+
+async def test_a_slow_job_holds_up_neither_the_chat_nor_the_quick_commands(lobby, room, bob):
+    alice_tab, bob_tab = lobby
+    await database_sync_to_async(fill)(room, bob, 200_000)  # /summary reads every one
+    await alice_tab.send_json_to(htmx_payload("/summary"))
+    await alice_tab.send_json_to(htmx_payload("/roll 3d6"))
+    await alice_tab.send_json_to(htmx_payload("still chatting"))
+    # The chat and the roll come first, in either order...
+    arrived = [*await receive_messages(alice_tab), *await receive_messages(alice_tab)]
+    assert "still chatting" in arrived
+    assert any(ROLL.match(text) for text in arrived)
+    # ...and the summary after them, from a worker process of its own. (It may have
+    # read the room before or after alice's two: it starts while they are sent.)
+    summary = await receive_reply(alice_tab)
+    assert summary[0] in ("200000 messages", "200001 messages", "200002 messages")
+    assert "bob: 200000" in summary
+
+
+async def send_job(channel, job):
+    await get_channel_layer().send(channel, job)
+
+
+async def test_a_malformed_job_is_logged_and_dropped_and_the_worker_goes_on(lobby, workers):
+    alice_tab, _ = lobby
+    jobs = [
+        ("chat-commands", {"no": "type"}),
+        ("chat-commands", {"type": "chat.message", "seq": 1, "frame": "{}"}),
+        ("chat-commands", {"type": "command.run"}),
+        ("chat-commands", {"type": "command.run", "room": "x", "user": 1, "text": "/help"}),
+        ("chat-presence", {"type": "presence.changed"}),
+        ("chat-reports", {"type": "presence.prune"}),
+    ]
+    for channel, job in jobs:
+        await send_job(channel, job)
+    # Still there, and answering in order after the bad jobs.
+    for command in ("/help", "/summary"):
+        await alice_tab.send_json_to(htmx_payload(command))
+        assert await receive_reply(alice_tab)
+    logs = workers["worker"].log.read_text() + workers["reports"].log.read_text()
+    assert "Dropped a message without a type from chat-commands: {'no': 'type'}" in logs
+    assert "CommandWorker dropped a job it does not run: {'type': 'chat.message'" in logs
+    assert "CommandWorker dropped a job that failed: {'type': 'command.run'}" in logs
+    assert "CommandWorker dropped a job that failed: {'type': 'command.run', 'room': 'x'" in logs
+    assert "PresenceWorker dropped a job that failed: {'type': 'presence.changed'}" in logs
+    assert "ReportWorker dropped a job it does not run: {'type': 'presence.prune'}" in logs
+    assert all(process.process.poll() is None for process in workers.values())
+
+
+async def test_a_burst_of_arrivals_costs_each_member_few_presence_frames(room, alice):
+    crowd = [await User.objects.acreate(username=f"guest{n:02}") for n in range(30)]
+    for guest in crowd:
+        await room.members.aadd(guest)
+    alice_tab = await join(alice)
+    started = time.monotonic()
+    tabs = await asyncio.gather(*(open_socket(guest) for guest in crowd))
+    frames = 1
+    everyone = sorted(["alice", *(guest.username for guest in crowd)])
+    while await receive_presence(alice_tab) != everyone:
+        frames += 1
+    took = time.monotonic() - started
+    # Lists still on their way count too: read them until the room has been quiet a while.
+    while not await alice_tab.receive_nothing(timeout=10 * settings.CHAT_PRESENCE_COALESCE):
+        assert await receive_presence(alice_tab) == everyone
+        frames += 1
+    # At most one list per coalescing interval (and one more at the end), far fewer
+    # than one for each of the 30 arrivals, which is what a list per change would cost.
+    assert frames <= took / settings.CHAT_PRESENCE_COALESCE + 1
+    assert frames < len(crowd) / 2
+    for tab in [alice_tab, *tabs]:
+        await tab.disconnect()
+
+
+def tick_once(redis):
+    """What cron or a systemd timer would run: one round of the periodic jobs."""
+    env = django_env(redis, connection.settings_dict["NAME"])
+    subprocess.run(
+        [sys.executable, "manage.py", "tick", "--once"], cwd=STEP_DIR, env=env, check=True
+    )
+
+
+async def test_the_tick_prunes_a_socket_nobody_has_heard_from(room, alice, bob, redis):
+    # Bob's socket was on a server process that died: its row stayed behind.
+    await room.members.aadd(bob)
+    long_ago = timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TIMEOUT + 1)
+    await Presence.objects.acreate(
+        room=room, user=bob, channel_name="specific.dead!1", last_seen=long_ago
+    )
+    alice_tab = await open_socket(alice)
+    await presence_becomes(alice_tab, ["alice", "bob"])
+    await database_sync_to_async(tick_once)(redis)
+    await presence_becomes(alice_tab, ["alice"])
+    assert not await Presence.objects.filter(user=bob).aexists()
+    await alice_tab.disconnect()
+
+
+async def test_a_sync_keeps_a_socket_listed_and_brings_back_a_pruned_one(room, alice):
+    tab = await join(alice)
+    await Presence.objects.all().adelete()  # pruned while the page was asleep
+    await tab.send_json_to({"kind": "sync", "after": 0})
+    assert await receive_presence(tab) == ["alice"]
+    assert await Presence.objects.acount() == 1
+    await tab.disconnect()
+
+
+async def test_a_sync_sends_the_messages_after_the_given_number(room, alice, bob):
+    tab = await join(alice)
+    for body in ("one", "two", "three"):
+        await database_sync_to_async(room.post)(bob, body)
+    # The broadcasts never happened (posted outside any consumer): only a sync finds them.
+    await tab.send_json_to({"kind": "sync", "after": 1})
+    assert await receive_messages(tab) == ["two", "three"]
+    await tab.send_json_to({"kind": "sync", "after": 3})
+    await assert_nothing_but_presence(tab)
+    await tab.disconnect()
+
+
+@pytest.mark.parametrize("after", [None, "1", -1, 1.5, True, 10**18, [1]])
+async def test_a_bad_sync_gets_an_error(room, alice, after):
+    tab = await join(alice)
+    await tab.send_json_to({"kind": "sync", "after": after})
+    assert await receive_error(tab) == "A sync names the newest message number on the page."
+    await tab.disconnect()
+
+
+async def test_a_full_worker_queue_is_an_error_and_a_warning(room, alice, monkeypatch, caplog):
+    # A channel nobody reads, filled to the layer's capacity: the next job is refused.
+    monkeypatch.setitem(commands.WORKERS, "help", "chat-nobody-reads")
+    for _ in range(settings.CHANNEL_LAYERS["default"]["CONFIG"]["capacity"]):
+        await send_job("chat-nobody-reads", {"type": "command.run"})
+    tab = await join(alice)
+    await tab.send_json_to(htmx_payload("/help"))
+    assert await receive_error(tab) == "Too busy for commands right now: try again in a moment."
+    assert "Dropped a command.run job for chat-nobody-reads, whose queue is full" in caplog.text
+    await tab.disconnect()
