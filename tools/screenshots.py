@@ -93,6 +93,16 @@ SCENES = {
         ],
         "draft": "/who",
     },
+    "06": {
+        "conversation": [
+            ("alice", "Hello from behind nginx!"),
+            ("bob", "I'm on the other Daphne, and Redis carries it."),
+            ("alice", "Pages come from uWSGI, static files from nginx."),
+            ("bob", "/roll 1d20"),
+            ("alice", "Same code on a laptop, in containers or a server."),
+        ],
+        "draft": "Ship it…",
+    },
 }
 
 # A closed network: no updates, sync, translation or other calls home.
@@ -141,55 +151,64 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def manage(step_dir, log, *args):
-    """Run manage.py in the copy; its output goes to the log, shown if anything fails."""
-    env = dict(os.environ)
+def step_env(step_dir, port):
+    """The environment that serves the copy on `port`: the step's own settings, and
+    from step 05 a private Redis; step 06 says itself what its stack needs."""
+    env = dict(os.environ, PORT=str(port))
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the step's own settings, whatever the shell says
+    if (step_dir / "deploy/local.py").is_file():
+        local = [sys.executable, "deploy/local.py", str(port), str(step_dir.parent)]
+        env |= json.loads(
+            subprocess.run(local, cwd=step_dir, check=True, capture_output=True).stdout
+        )
+        env["DJANGO_STATIC_ROOT"] = str(step_dir.parent / "static")
+    elif (step_dir / "Procfile").is_file():
+        env["REDIS_PORT"] = str(free_port())
+        env["REDIS_URL"] = f"redis://127.0.0.1:{env['REDIS_PORT']}/0"
+    return env
+
+
+def start(step_dir, log, env, *args):
+    """A command in the copy; its output goes to the log, shown if anything fails."""
     return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=step_dir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        args, cwd=step_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
     )
 
 
-def start_processes(step_dir, log, port):
-    """Every process of the step's Procfile with honcho, and a private Redis."""
-    redis_port = free_port()
-    env = dict(os.environ, PORT=str(port), REDIS_PORT=str(redis_port))
-    env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "honcho", "start"],
-        cwd=step_dir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def manage(step_dir, log, env, *args):
+    """Run manage.py in the copy, to the end."""
+    if start(step_dir, log, env, sys.executable, "manage.py", *args).wait() != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed")
 
 
 @contextmanager
-def served(step_dir, log):
-    """Serve the copy on a free port; yield its URL; always stop the server."""
-    port = free_port()
+def served(step_dir, log, env):
+    """Serve the copy; yield its URL; always stop the server."""
+    port = int(env["PORT"])
     if (step_dir / "Procfile").is_file():  # from step 05: Redis and workers too
-        server = start_processes(step_dir, log, port)
+        server = start(step_dir, log, env, sys.executable, "-m", "honcho", "start")
     else:
-        server = manage(step_dir, log, "runserver", "--noreload", f"127.0.0.1:{port}")
+        server = start(
+            step_dir,
+            log,
+            env,
+            sys.executable,
+            "manage.py",
+            "runserver",
+            "--noreload",
+            f"127.0.0.1:{port}",
+        )
     try:
         deadline = time.monotonic() + 20
         while True:
             if server.poll() is not None:
-                raise RuntimeError(f"runserver exited with {server.returncode}")
+                raise RuntimeError(f"the server exited with {server.returncode}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"runserver did not answer on port {port} in 20 s") from None
+                    raise RuntimeError(f"nothing answered on port {port} in 20 s") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -286,6 +305,7 @@ def screenshot(step, root=ROOT):
         raise SystemExit(f"steps/{step} has no scene yet: add one to SCENES in {__file__}")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"backchat-{step}-") as tmp:
+        Path(tmp).chmod(0o755)  # step 06: nginx's workers run as "nobody" under root
         step_dir = Path(tmp) / step
         shutil.copytree(
             root / "steps" / step, step_dir, ignore=shutil.ignore_patterns(*stepdiff.IGNORED)
@@ -295,10 +315,12 @@ def screenshot(step, root=ROOT):
         log_path = Path(tmp) / "server.log"
         with open(log_path, "w") as log:
             try:
-                for command in (["migrate", "--verbosity=0"], ["seed_demo"]):
-                    if manage(step_dir, log, *command).wait() != 0:
-                        raise RuntimeError(f"manage.py {' '.join(command)} failed")
-                with served(step_dir, log) as url:
+                env = step_env(step_dir, free_port())
+                if (step_dir / "deploy").is_dir():  # step 06: nginx serves collected files
+                    manage(step_dir, log, env, "collectstatic", "--no-input", "--verbosity=0")
+                manage(step_dir, log, env, "migrate", "--verbosity=0")
+                manage(step_dir, log, env, "seed_demo")
+                with served(step_dir, log, env) as url:
                     png = act(url, step, demo_password(step_dir))
             except Exception:  # show what the server said; Ctrl-C needs no log
                 log.flush()
