@@ -141,12 +141,14 @@ LOGGING = {
         # channels-redis tells of dropped group messages at INFO: the filter counts them.
         "layer": {"class": "logging.StreamHandler", "filters": ["count_layer_drops"]},
     },
-    # Warnings and errors from everywhere else. (With a handler of its own here, the root
-    # logger gets no second one from a library that logs before logging is set up.)
+    # Every line goes out once, through the root logger. (With a handler of its own, it
+    # gets no second one from a library that logs before logging is set up.)
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # Django's own handlers print only with DEBUG on: send its lines to the root too.
+        "django": {"handlers": [], "level": "INFO"},
         # What the workers do, and every message dropped under overload.
-        "chat": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "chat": {"level": "INFO"},
         "channels_redis": {"handlers": ["layer"], "level": "INFO", "propagate": False},
     },
 }

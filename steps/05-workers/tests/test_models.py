@@ -1,4 +1,7 @@
+import threading
+
 import pytest
+from django.db import connection, transaction
 
 from chat.models import Message, Room
 
@@ -74,3 +77,29 @@ def test_str(bob):
     room = Room(name="Lobby")
     assert str(room) == "Lobby"
     assert str(Message(room=room, author=bob, body="hi")) == "bob: hi"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_that_is_rolled_back_gives_its_number_back(room, alice):
+    room.post(alice, "one")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        room.post(alice, "never saved")
+        raise RuntimeError
+    assert room.post(alice, "two").seq == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posts_from_many_connections_at_once_get_every_number_once(room, alice):
+    def post(count):
+        for n in range(count):
+            room.post(alice, f"message {n}")
+        connection.close()  # each thread has a database connection of its own
+
+    threads = [threading.Thread(target=post, args=(25,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(room.messages.values_list("seq", flat=True)) == list(range(1, 101))
+    room.refresh_from_db()
+    assert room.last_seq == 100

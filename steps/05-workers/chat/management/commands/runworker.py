@@ -1,9 +1,9 @@
 """`manage.py runworker`: Channels' command, with a worker that does not give up.
 
-Channels' own worker stops at the first Redis error, and at a message without a
-"type"; a stopped worker answers nothing until someone restarts it. This one waits
-for Redis to come back, and drops such a message with a log line. (Django finds
-this command first because `chat` is in INSTALLED_APPS and `channels` is not.)
+Channels' own worker exits at the first Redis error, and stops reading a channel
+at a message without a "type"; either way it answers nothing until restarted.
+This one waits for Redis to come back, and drops such a message with a log line.
+(Django finds this command first: `chat` is in INSTALLED_APPS, `channels` is not.)
 """
 
 import asyncio
