@@ -8,6 +8,7 @@ variables are set by hand (see compose.yaml and deploy/systemd/).
 """
 
 import json
+import os
 import secrets
 import socket
 import sys
@@ -22,6 +23,8 @@ def free_port():
 
 def local_env(port, run_dir):
     env = {"BIND": "127.0.0.1", "PORT": str(port), "RUN_DIR": str(run_dir)}
+    # nginx lives in /usr/sbin on Debian and Ubuntu, not on an ordinary user's PATH.
+    env["PATH"] = os.pathsep.join([os.environ["PATH"], "/usr/sbin", "/usr/local/sbin"])
     # Not UWSGI_...: uWSGI reads every UWSGI_* variable as one of its options.
     for name in ("WSGI", "DAPHNE_1", "DAPHNE_2", "REDIS"):
         env[f"{name}_PORT"] = str(free_port())

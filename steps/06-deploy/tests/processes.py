@@ -121,7 +121,7 @@ class Daphne(Process):
 POSTGRES_MISSING = (
     "These tests need PostgreSQL's initdb and pg_ctl, which were not found. Install them:\n"
     "  Debian, Ubuntu, WSL: sudo apt-get install postgresql\n"
-    "  macOS: brew install postgresql"
+    "  macOS: brew install postgresql@15, then put $(brew --prefix postgresql@15)/bin on PATH"
 )
 
 
@@ -188,9 +188,9 @@ class Stack:
         run_dir = Path(tempfile.mkdtemp(prefix="backchat-run-"))
         run_dir.chmod(0o755)  # nginx's workers run as "nobody" when it is started as root
         self.env = dict(os.environ) | local_env(free_port(), run_dir)
+        # The programs of this environment (uwsgi, daphne, python) before any other.
+        self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env['PATH']}"
         self.env |= {
-            # The programs of this environment (uwsgi, daphne, python) before any other.
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "DJANGO_SETTINGS_MODULE": "backchat.settings",
             "DATABASE_URL": database_url,
             "DJANGO_STATIC_ROOT": str(run_dir / "static"),

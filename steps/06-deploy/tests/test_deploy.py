@@ -66,6 +66,21 @@ def test_the_servers_and_the_databases_have_health_checks():
         assert COMPOSE["services"][name]["healthcheck"]["test"]
 
 
+def test_each_deployment_collects_the_static_files_nginx_serves():
+    services = COMPOSE["services"]
+    assert "collectstatic --no-input" in services["migrate"]["entrypoint"][-1]
+    assert services["migrate"]["volumes"] == ["static:/srv/static"]  # DJANGO_STATIC_ROOT
+    nginx = services["nginx"]
+    assert f"static:{nginx['environment']['DJANGO_STATIC_ROOT']}:ro" in nginx["volumes"]
+
+
+def test_nginx_runs_in_the_foreground_by_its_command_line_not_its_config():
+    # So the same config suits a distribution's nginx.service, which daemonizes.
+    assert "daemon" not in NGINX_CONF
+    assert '-g "daemon off;"' in procfile()["nginx"]
+    assert "command" not in COMPOSE["services"]["nginx"]  # the image's own: daemon off
+
+
 def test_nginx_in_compose_gets_every_placeholder_of_its_config():
     environment = COMPOSE["services"]["nginx"]["environment"]
     assert placeholders(NGINX_CONF) <= set(environment)
@@ -108,6 +123,7 @@ def test_the_systemd_unit_runs_a_procfile_line_by_name():
     unit.read(STEP_DIR / "deploy/systemd/backchat@.service")
     service = unit["Service"]
     assert service["ExecStart"].endswith("/honcho start --no-prefix %i")
+    assert service["Environment"].startswith("PATH=/srv/backchat/venv/bin:")
     assert service["User"] != "root"
     assert service["Restart"] == "always"
 
