@@ -30,6 +30,7 @@ def local_env(port, run_dir):
         env[f"{name}_PORT"] = str(free_port())
         env[f"{name}_ADDRESS"] = f"127.0.0.1:{env[f'{name}_PORT']}"
     env["NGINX_LISTEN"] = f"127.0.0.1:{port}"
+    env["NGINX_ACCESS_LOG"] = "/dev/stdout"
     env["DJANGO_STATIC_ROOT"] = str(Path(__file__).resolve().parents[1] / "staticfiles")
     env["REDIS_URL"] = f"redis://{env['REDIS_ADDRESS']}/0"
     # A new secret on each start: everybody is logged out when the stack restarts.

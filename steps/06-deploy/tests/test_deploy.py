@@ -8,6 +8,7 @@ config. The stack tests (tests/browser/test_stack.py) run the native stack for r
 import configparser
 import re
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -66,10 +67,12 @@ def test_the_servers_and_the_databases_have_health_checks():
         assert COMPOSE["services"][name]["healthcheck"]["test"]
 
 
-def test_each_deployment_collects_the_static_files_nginx_serves():
+def test_each_deployment_collects_the_static_files_nginx_and_django_read():
     services = COMPOSE["services"]
     assert "collectstatic --no-input" in services["migrate"]["entrypoint"][-1]
-    assert services["migrate"]["volumes"] == ["static:/srv/static"]  # DJANGO_STATIC_ROOT
+    assert services["migrate"]["volumes"] == ["static:/srv/static"]  # the image's STATIC_ROOT
+    for name in procfile().keys() - {"nginx", "redis"}:
+        assert services[name]["volumes"] == ["static:/srv/static:ro"]  # Django's manifest
     nginx = services["nginx"]
     assert f"static:{nginx['environment']['DJANGO_STATIC_ROOT']}:ro" in nginx["volumes"]
 
@@ -99,16 +102,19 @@ def test_render_refuses_a_missing_variable():
     assert render("pid ${RUN_DIR}/x; host $host;", {"RUN_DIR": "/r"}) == "pid /r/x; host $host;"
 
 
-def check_nginx(config, directory):
-    """nginx's own test of a config: the problems it reports, or "" when there are none."""
+def check_nginx(config, directory, stdout=subprocess.PIPE):
+    """nginx's own test of a config, run as Debian's nginx.service runs it before starting,
+    with its output a pipe (as honcho and Docker give it): the problems it reports, or ""."""
     nginx = shutil.which("nginx") or pytest.fail(
         "nginx was not found. Install it: sudo apt-get install nginx (Debian, Ubuntu, WSL), "
         "brew install nginx (macOS)"
     )
     (directory / "nginx.conf").write_text(config)
     checked = subprocess.run(
-        [nginx, "-t", "-e", "stderr", "-p", directory, "-c", "nginx.conf"],
-        capture_output=True,
+        [nginx, "-t", "-g", "daemon on; master_process on;"]
+        + ["-e", "stderr", "-p", directory, "-c", "nginx.conf"],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
     )
     return "" if checked.returncode == 0 else checked.stderr
@@ -116,6 +122,14 @@ def check_nginx(config, directory):
 
 def test_nginx_accepts_its_config(tmp_path):
     assert check_nginx(render(NGINX_CONF, local_env(8000, tmp_path)), tmp_path) == ""
+
+
+def test_nginx_accepts_its_config_under_systemd(tmp_path):
+    # systemd hands nginx the journal as its output: a socket, not a file or a pipe.
+    env = local_env(8000, tmp_path) | {"NGINX_ACCESS_LOG": str(tmp_path / "access.log")}
+    journal, output = socket.socketpair()
+    with journal, output:
+        assert check_nginx(render(NGINX_CONF, env), tmp_path, stdout=output) == ""
 
 
 def test_the_systemd_unit_runs_a_procfile_line_by_name():
