@@ -83,22 +83,26 @@ def browser():
         browser.close()
 
 
+def logged_in_page(browser, url, username, password=DEMO_PASSWORD):
+    """A page in a browser context of its own (its own cookies), logged in at url."""
+    page = browser.new_context().new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return page
+
+
 @pytest.fixture
 def log_in(browser, server, request):
     """Opens a logged-in page per user; screenshots of every page are saved at the end."""
     pages = {}
 
     def log_in(username, password=DEMO_PASSWORD, at=server):
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{at.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{at.url}/")
-        pages[username] = page
-        return page
+        pages[username] = logged_in_page(browser, at.url, username, password)
+        return pages[username]
 
     yield log_in
     ARTIFACTS.mkdir(exist_ok=True)

@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from ..processes import Postgres, Stack
-from .conftest import DEMO_PASSWORD
+from .conftest import DEMO_PASSWORD, logged_in_page
 from .test_chat import open_lobby, send
 
 
@@ -47,15 +47,8 @@ def enter(browser, stack):
     contexts = []
 
     def enter(username):
-        context = browser.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{stack.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{stack.url}/")
+        page = logged_in_page(browser, stack.url, username)
+        contexts.append(page.context)
         open_lobby(page, stack)
         return page
 
