@@ -27,6 +27,17 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def port_in_use(port):
+    with socket.socket() as probe:
+        # Lets the bind through a closed connection's TIME_WAIT, never past a listener.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
 class Process:
     """A command started with a log file of its own, shown when it fails to start."""
 
@@ -229,3 +240,8 @@ class Stack:
         for process in self.processes.values():
             process.stop()
         shutil.rmtree(self.run_dir)
+
+    def still_listening(self):
+        """The servers whose port something still listens on: a child left behind (an nginx
+        or uWSGI worker holds its master's socket) would answer there."""
+        return [name for name, port in self.PORTS.items() if port_in_use(int(self.env[port]))]

@@ -39,6 +39,7 @@ def stack(request, logs):
         if postgres:
             postgres.stop()
     assert all(process.process.poll() is not None for process in stack.processes.values())
+    assert stack.still_listening() == []
 
 
 @pytest.fixture
