@@ -1,6 +1,7 @@
 """Every task of the workshop: `nox -l` lists them, plain `nox` runs what CI runs.
 
 Examples:
+    nox -s doctor            is this machine ready for the workshop?
     nox -s step01            test one step in a fresh environment
     nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
     nox -s compat            test every step on Python 3.12 and 3.13
@@ -12,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -168,6 +170,12 @@ def serve_processes(session, step, port, env):
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ with {', '.join(names)}")
     session.log("Each line of output starts with its process's name; Ctrl-C stops them all.")
     session.run("honcho", "start", *names, env=env)
+
+
+@nox.session(python=False)  # only the standard library: it runs before anything is installed
+def doctor(session):
+    """Check this machine for the workshop: Python 3.11, Redis, nginx, a browser, a free port."""
+    session.run(sys.executable, "tools/doctor.py", external=True)
 
 
 # Not in plain `nox`: `nox -s check` already fails when a picture no longer matches its step.
