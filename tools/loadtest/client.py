@@ -1,0 +1,102 @@
+"""The load test's clients: N websockets in one room, sending at a room-wide rate, every
+delivery matched to its sender and number, so loss, duplicates and reordering are counted.
+
+Each message's body is a token, `lt-<sender>-<number>-<sent at, ns>`: it survives the app's
+HTML escaping, and the bare baseline server sends it back as it is.
+"""
+
+import asyncio
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+from websockets.asyncio.client import connect
+
+TOKEN = re.compile(r"lt-(\d+)-(\d+)-(\d+)")
+
+
+@dataclass
+class Tally:
+    """What one run saw, for the report."""
+
+    clients: int
+    sent: int = 0
+    connect_seconds: list = field(default_factory=list)
+    latencies_ns: list = field(default_factory=list)
+    delivered: int = 0
+    duplicates: int = 0
+    reordered: int = 0
+    errors: list = field(default_factory=list)
+
+    @property
+    def expected(self):
+        return self.sent * self.clients
+
+    @property
+    def lost(self):
+        return self.expected - (self.delivered - self.duplicates)
+
+
+class Client:
+    def __init__(self, index, tally, url, headers, source_address=None):
+        self.index, self.tally, self.url, self.headers = index, tally, url, headers
+        self.source_address = source_address
+        self.newest = {}  # sender -> the highest number seen from it
+        self.seen = set()  # (sender, number)
+        self.socket = None
+        self.sent = 0
+
+    async def open(self):
+        started = time.perf_counter()
+        extra = {"local_addr": (self.source_address, 0)} if self.source_address else {}
+        self.socket = await connect(
+            self.url, additional_headers=self.headers, max_size=2**20, **extra
+        )
+        self.tally.connect_seconds.append(time.perf_counter() - started)
+
+    async def receive(self):
+        async for frame in self.socket:
+            now = time.monotonic_ns()
+            for sender, number, sent_at in TOKEN.findall(frame):
+                self.count(int(sender), int(number), now - int(sent_at))
+
+    def count(self, sender, number, latency_ns):
+        tally = self.tally
+        tally.delivered += 1
+        if (sender, number) in self.seen:
+            tally.duplicates += 1
+            return
+        self.seen.add((sender, number))
+        tally.latencies_ns.append(latency_ns)
+        if number < self.newest.get(sender, 0):
+            tally.reordered += 1
+        self.newest[sender] = max(number, self.newest.get(sender, 0))
+
+    async def send(self, payload):
+        self.sent += 1
+        token = f"lt-{self.index}-{self.sent}-{time.monotonic_ns()}"
+        await self.socket.send(payload(token))
+        self.tally.sent += 1
+
+
+def app_payload(token):
+    """What the page's form sends over htmx: the fields, and htmx's headers we ignore."""
+    return json.dumps({"kind": "message", "body": token, "HEADERS": {}})
+
+
+def bare_payload(token):
+    return token
+
+
+async def send_at_rate(clients, rate, duration, payload):
+    """Room-wide `rate` messages a second for `duration` seconds, spread evenly in time, the
+    clients taking turns: each sends rate/len(clients) a second, which must stay within the
+    app's own limit per user (10 frames in 10 s)."""
+    interval = 1 / rate
+    started = time.monotonic()
+    for i in range(int(rate * duration)):
+        delay = started + i * interval - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await clients[i % len(clients)].send(payload)
