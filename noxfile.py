@@ -5,6 +5,7 @@ Examples:
     nox -s step01            test one step in a fresh environment
     nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
     nox -s compat            test every step on Python 3.12 and 3.13
+    nox -s wheelhouse        every wheel the workshop needs, for a class with no network
     nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
 """
 
@@ -176,6 +177,39 @@ def serve_processes(session, step, port, env):
 def doctor(session):
     """Check this machine for the workshop: Python 3.11, Redis, nginx, a browser, a free port."""
     session.run(sys.executable, "tools/doctor.py", external=True)
+
+
+@nox.session(python=PYTHON)
+def wheelhouse(session):
+    """Every wheel the workshop needs, for this platform, into wheelhouse/ (a USB stick)."""
+    session.install("pip")  # to download the wheels
+    session.run("python", "tools/wheelhouse.py", *(session.posargs or ["wheelhouse"]))
+
+
+OFFLINE = """set -e
+python3.11 -m venv "$TMP/venv"
+"$TMP/venv/bin/pip" install --quiet --no-index --find-links "$KIT" nox uv
+export PATH="$TMP/venv/bin:$PATH" UV_CACHE_DIR="$TMP/uv-cache"
+export UV_OFFLINE=1 UV_NO_INDEX=1 UV_FIND_LINKS="$KIT" PIP_NO_INDEX=1 PIP_FIND_LINKS="$KIT"
+nox --envdir "$TMP/envs" --install-only
+nox --envdir "$TMP/envs" -s step01
+"""
+
+
+# Not in plain `nox` (it needs Linux and root); .ci/run runs it.
+@nox.session(python=PYTHON)
+def offline(session):
+    """Prove the offline kit: this machine's wheelhouse, then nox with no network at all."""
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("unshare")):
+        session.error("It cuts the network with `unshare --net`: run it as root on Linux.")
+    session.install("pip")
+    tmp = Path(session.create_tmp()).resolve()
+    shutil.rmtree(tmp)
+    kit = tmp / "wheelhouse"
+    session.run("python", "tools/wheelhouse.py", str(kit))
+    # A network namespace of its own: no interface but a loopback that is down.
+    env = {"TMP": str(tmp), "KIT": str(kit)}
+    session.run("unshare", "--net", "bash", "-c", OFFLINE, env=env, external=True)
 
 
 # Not in plain `nox`: `nox -s check` already fails when a picture no longer matches its step.
