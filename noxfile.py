@@ -180,6 +180,18 @@ def doctor(session):
 
 
 @nox.session(python=PYTHON)
+def loadtest(session):
+    """Load-test a served step: `nox -s loadtest -- 06 --clients 200` (tools/loadtest/run.py)."""
+    step = find_step(session.posargs[0]) if session.posargs else None
+    if step is None:
+        session.error("Which step? For example: nox -s loadtest -- 04 --clients 200")
+    install_step(session, step)
+    session.install("websockets", "psutil", "-c", CONSTRAINTS)
+    session.chdir(f"steps/{step}")
+    session.run("python", str(ROOT / "tools/loadtest/run.py"), step, *session.posargs[1:])
+
+
+@nox.session(python=PYTHON)
 def wheelhouse(session):
     """Every wheel the workshop needs, for this platform, into wheelhouse/ (a USB stick)."""
     session.install("pip")  # to download the wheels
