@@ -129,39 +129,50 @@ def prepare(env, clients):
 
 
 def serve_step(step, servers, env, port):
-    """Start the step as it is served, on `port`; return the websocket URL's host:port."""
+    """Start the step as it is served, on `port`; return the address clients connect to."""
+    if step.startswith("06"):
+        return serve_stack(servers, env)
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
-    if step.startswith(("04", "05")):
-        if step.startswith("05"):
-            redis = servers.start(
-                "redis",
-                [
-                    "redis-server",
-                    "--port",
-                    env["REDIS_PORT"],
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-            )
-            wait_for_port(int(env["REDIS_PORT"]), redis)
-            servers.start(
-                "worker",
-                [sys.executable, "manage.py", "runworker", "chat-commands", "chat-presence"],
-            )
-            servers.start("tick", [sys.executable, "manage.py", "tick"])
-        web = servers.start("daphne", [*daphne, "-p", str(port), "backchat.asgi:application"])
-        wait_for_port(port, web)
+    if step.startswith("05"):
+        redis = servers.start(
+            "redis",
+            ["redis-server", "--port", env["REDIS_PORT"], "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no"],
+        )
+        wait_for_port(int(env["REDIS_PORT"]), redis)
+        worker = [sys.executable, "manage.py", "runworker", "chat-commands", "chat-presence"]
+        servers.start("worker", worker)
+        servers.start("tick", [sys.executable, "manage.py", "tick"])
+    web = servers.start("daphne", [*daphne, "-p", str(port), "backchat.asgi:application"])
+    wait_for_port(port, web)
     return f"127.0.0.1:{port}"
 
 
-async def measure(url, headers_for, clients, rate, duration, payload, servers):
+def stack_env(env, port, run_dir):
+    """Step 06's own environment for one machine (deploy/local.py), on our database."""
+    local = subprocess.run(
+        [sys.executable, "deploy/local.py", str(port), str(run_dir)],
+        env=env, check=True, stdout=subprocess.PIPE, text=True,
+    ).stdout  # fmt: skip
+    return env | json.loads(local) | {"DATABASE_URL": f"sqlite:///{env['LOADTEST_DB']}"}
+
+
+def serve_stack(servers, env):
+    """Every line of step 06's Procfile, a process each, as its tests run them."""
+    for line in Path("Procfile").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            servers.start(name, ["bash", "-c", command.strip()])
+    for name in ("PORT", "WSGI_PORT", "DAPHNE_1_PORT", "DAPHNE_2_PORT", "REDIS_PORT"):
+        wait_for_port(int(env[name]), servers.processes[0])
+    return env["NGINX_LISTEN"]
+
+
+async def measure(url, headers_for, clients, rate, duration, payload, servers, source_for=None):
     """Open every client, send for `duration` seconds, wait for the last deliveries; a Tally."""
     tally = Tally(clients=clients)
-    everyone = [Client(i, tally, url, headers_for(i)) for i in range(clients)]
+    source_for = source_for or (lambda i: None)
+    everyone = [Client(i, tally, url, headers_for(i), source_for(i)) for i in range(clients)]
     rss_before = servers.rss()
     for client in everyone:  # one after the other: a connect storm measures something else
         await client.open()
@@ -277,6 +288,11 @@ def main():
         "REDIS_PORT": str(redis_port),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
+    if args.step.startswith("06"):
+        (work / "run").mkdir()
+        env = stack_env(env, port, work / "run")
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+                       env=env, check=True)  # fmt: skip
     servers = Servers(env, work, holders=("daphne",))
     try:
         keys = prepare(env, args.clients)
@@ -291,19 +307,18 @@ def main():
             f"{args.duration:g} s, layer {args.layer}",
             file=sys.stderr,
         )
-        app = summary(
-            asyncio.run(
-                measure(
-                    f"ws://{host}/ws/rooms/lobby/",
-                    headers,
-                    args.clients,
-                    args.rate,
-                    args.duration,
-                    app_payload,
-                    servers,
-                )
-            )
-        )
+
+        # nginx lets 10 new websockets a second through per address (a burst of 20): the
+        # clients come from many loopback addresses, as many users would from theirs.
+        def source(i):
+            return f"127.0.0.{2 + i // 16}" if args.step.startswith("06") else None
+
+        url = f"ws://{host}/ws/rooms/lobby/"
+        tally = asyncio.run(
+            measure(url, headers, args.clients, args.rate, args.duration, app_payload, servers,
+                    source)
+        )  # fmt: skip
+        app = summary(tally)
     finally:
         servers.stop()
     bare_servers = Servers(env, work, holders=("baseline.py",))
