@@ -186,7 +186,7 @@ def loadtest(session):
     if step is None:
         session.error("Which step? For example: nox -s loadtest -- 04 --clients 200")
     install_step(session, step)
-    session.install("websockets", "psutil", "-c", CONSTRAINTS)
+    session.install("websockets", "psutil", "py-spy", "-c", CONSTRAINTS)
     session.chdir(f"steps/{step}")
     session.run("python", str(ROOT / "tools/loadtest/run.py"), step, *session.posargs[1:])
 

@@ -18,57 +18,65 @@ TOKEN = re.compile(r"lt-(\d+)-(\d+)-(\d+)")
 
 @dataclass
 class Tally:
-    """What one run saw, for the report."""
+    """What one round of sending saw."""
 
     clients: int
     sent: int = 0
-    connect_seconds: list = field(default_factory=list)
     latencies_ns: list = field(default_factory=list)
-    delivered: int = 0
+    delivered: int = 0  # every token that arrived, duplicates included
     duplicates: int = 0
-    reordered: int = 0
-    errors: list = field(default_factory=list)
+    reordered: int = 0  # arrived after a later message of the same sender
+    last_delivery: float = 0.0  # time.monotonic() of the newest delivery
 
     @property
     def expected(self):
         return self.sent * self.clients
 
     @property
+    def unique(self):
+        return self.delivered - self.duplicates
+
+    @property
     def lost(self):
-        return self.expected - (self.delivered - self.duplicates)
+        return self.expected - self.unique
 
 
 class Client:
-    def __init__(self, index, tally, url, headers, source_address=None):
-        self.index, self.tally, self.url, self.headers = index, tally, url, headers
+    """One websocket. `tally` is the current round's, shared by every client."""
+
+    def __init__(self, index, url, headers, source_address=None):
+        self.index, self.url, self.headers = index, url, headers
         self.source_address = source_address
+        self.tally = None
         self.newest = {}  # sender -> the highest number seen from it
         self.seen = set()  # (sender, number)
         self.socket = None
         self.sent = 0
 
     async def open(self):
+        """Connect; the seconds it took."""
         started = time.perf_counter()
         extra = {"local_addr": (self.source_address, 0)} if self.source_address else {}
         self.socket = await connect(
             self.url, additional_headers=self.headers, max_size=2**20, **extra
         )
-        self.tally.connect_seconds.append(time.perf_counter() - started)
+        return time.perf_counter() - started
 
     async def receive(self):
         async for frame in self.socket:
             now = time.monotonic_ns()
             for sender, number, sent_at in TOKEN.findall(frame):
-                self.count(int(sender), int(number), now - int(sent_at))
+                self.count(int(sender), int(number), int(sent_at), now)
 
-    def count(self, sender, number, latency_ns):
+    def count(self, sender, number, sent_at_ns, now_ns):
         tally = self.tally
         tally.delivered += 1
+        tally.last_delivery = now_ns / 1e9
         if (sender, number) in self.seen:
             tally.duplicates += 1
             return
         self.seen.add((sender, number))
-        tally.latencies_ns.append(latency_ns)
+        tally.latencies_ns.append(now_ns - sent_at_ns)
         if number < self.newest.get(sender, 0):
             tally.reordered += 1
         self.newest[sender] = max(number, self.newest.get(sender, 0))
@@ -89,14 +97,16 @@ def bare_payload(token):
     return token
 
 
-async def send_at_rate(clients, rate, duration, payload):
-    """Room-wide `rate` messages a second for `duration` seconds, spread evenly in time, the
-    clients taking turns: each sends rate/len(clients) a second, which must stay within the
-    app's own limit per user (10 frames in 10 s)."""
+async def send_at_rate(turns, rate, duration, payload):
+    """Room-wide `rate` messages a second for `duration` seconds, spread evenly in time.
+
+    `turns` is an endless cycle of the clients, kept from round to round: each client
+    sends rate/N a second, which must stay within the app's own limit per user.
+    """
     interval = 1 / rate
     started = time.monotonic()
-    for i in range(int(rate * duration)):
+    for i in range(round(rate * duration)):
         delay = started + i * interval - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        await clients[i % len(clients)].send(payload)
+        await next(turns).send(payload)

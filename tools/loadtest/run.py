@@ -9,8 +9,10 @@ Run from the step's directory, in the step's environment (the nox session does b
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -21,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import profiling
 import psutil
 from client import Client, Tally, app_payload, bare_payload, send_at_rate
 
@@ -49,9 +52,9 @@ def wait_for_port(port, process, timeout=30):
 class Servers:
     """The processes that serve the step; stopped on exit, whatever happens."""
 
-    def __init__(self, env, log_dir, holders):
+    def __init__(self, env, log_dir, holder_names):
         self.env, self.log_dir, self.processes = env, log_dir, []
-        self.holders = holders  # what the command lines of the websockets' processes contain
+        self.holder_names = holder_names  # in the command lines of the websockets' holders
 
     def start(self, name, args):
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (kept open while it runs)
@@ -72,15 +75,22 @@ class Servers:
                 pass
         return total
 
-    def rss(self):
-        """Resident memory of the processes that hold the websockets, in bytes."""
-        total = 0
+    def holders(self):
+        """The processes that hold the websockets (by their command lines)."""
+        found = []
         for process in self.processes:
             tree = psutil.Process(process.pid)
             for p in [tree, *tree.children(recursive=True)]:
-                if any(name in " ".join(p.cmdline()) for name in self.holders):
-                    total += p.memory_info().rss
-        return total
+                if any(name in " ".join(p.cmdline()) for name in self.holder_names):
+                    found.append(p)
+        return found
+
+    def holder_pids(self):
+        return [p.pid for p in self.holders()]
+
+    def rss(self):
+        """Resident memory of the processes that hold the websockets, in bytes."""
+        return sum(p.memory_info().rss for p in self.holders())
 
     def stop(self):
         for process in self.processes:
@@ -94,6 +104,7 @@ class Servers:
 
 
 USERS = """
+import itertools
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
@@ -168,48 +179,74 @@ def serve_stack(servers, env):
     return env["NGINX_LISTEN"]
 
 
-async def measure(url, headers_for, clients, rate, duration, payload, servers, source_for=None):
-    """Open every client, send for `duration` seconds, wait for the last deliveries; a Tally."""
-    tally = Tally(clients=clients)
-    source_for = source_for or (lambda i: None)
-    everyone = [Client(i, tally, url, headers_for(i), source_for(i)) for i in range(clients)]
+def max_rate(clients):
+    """The most a room can send: the app lets one user send 10 frames in a window of 10 s
+    that their first frame opens, so 0.9 a second each leaves a margin for timer jitter."""
+    return 0.9 * clients
+
+
+async def load(url, headers_for, source_for, payload, servers, args):
+    """Connect every client, then send: one round at --rate, or rounds of growing rate
+    until one is not clean (--ceiling). The rounds' summaries."""
+    everyone = [Client(i, url, headers_for(i), source_for(i)) for i in range(args.clients)]
     rss_before = servers.rss()
-    for client in everyone:  # one after the other: a connect storm measures something else
-        await client.open()
+    # One after the other: a connect storm would measure something else.
+    connect_ms = statistics.median([await client.open() for client in everyone]) * 1000
+    rss_kib = (servers.rss() - rss_before) / args.clients / 1024
     readers = [asyncio.create_task(client.receive()) for client in everyone]
-    tally.rss_per_client = (servers.rss() - rss_before) / clients
-    cpu_before, started = servers.cpu_seconds(), time.monotonic()
-    progress = asyncio.create_task(report_progress(tally, started))
-    await send_at_rate(everyone, rate, duration, payload)
-    # The last deliveries: done when all arrived, or nothing new came for two seconds.
-    last, quiet_since = -1, time.monotonic()
-    while tally.delivered - tally.duplicates < tally.expected:
-        await asyncio.sleep(0.1)
-        if tally.delivered != last:
-            last, quiet_since = tally.delivered, time.monotonic()
-        elif time.monotonic() - quiet_since > 2:
+    turns = itertools.cycle(everyone)
+    rounds, rate = [], args.rate
+    while True:
+        profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
+        tally, seconds, cpu = await send_round(
+            everyone, turns, rate, args.duration, payload, servers
+        )
+        rounds.append(
+            summary(tally, rate, seconds, cpu)
+            | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
+        )
+        profiling.report(profile)
+        if not args.ceiling or not clean(rounds[-1]) or rate >= max_rate(args.clients):
             break
-    tally.seconds = time.monotonic() - started
-    tally.cpu_seconds = servers.cpu_seconds() - cpu_before
-    progress.cancel()
+        rate = min(max_rate(args.clients), rate * 1.5)
     for client in everyone:
         await client.socket.close()
     for reader in readers:
         reader.cancel()
+    return rounds
+
+
+async def send_round(everyone, turns, rate, duration, payload, servers):
+    """Send for `duration` seconds and wait for the last deliveries: the round's tally,
+    the seconds from the first message to the last delivery, and the servers' CPU seconds."""
+    tally = Tally(clients=len(everyone))
+    for client in everyone:
+        client.tally = tally
+    cpu_before, started = servers.cpu_seconds(), time.monotonic()
+    progress = asyncio.create_task(report_progress(tally, started, rate))
+    await send_at_rate(turns, rate, duration, payload)
+    # Done when everything arrived, or when nothing new came for two seconds.
+    last, quiet_since = -1, time.monotonic()
+    while tally.unique < tally.expected and time.monotonic() - quiet_since < 2:
+        await asyncio.sleep(0.05)
+        if tally.delivered != last:
+            last, quiet_since = tally.delivered, time.monotonic()
+    cpu = servers.cpu_seconds() - cpu_before
+    progress.cancel()
     print(file=sys.stderr)
-    return tally
+    return tally, (tally.last_delivery or time.monotonic()) - started, cpu
 
 
-async def report_progress(tally, started):
+async def report_progress(tally, started, rate):
+    """A line a second on a terminal (overwritten), every five seconds in a log."""
+    tty = sys.stderr.isatty()
     while True:
-        await asyncio.sleep(1)
-        print(
-            f"\r{time.monotonic() - started:5.0f} s  sent {tally.sent}  delivered "
-            f"{tally.delivered}/{tally.expected}",
-            end="",
-            file=sys.stderr,
-            flush=True,
+        await asyncio.sleep(1 if tty else 5)
+        line = (
+            f"{time.monotonic() - started:4.0f} s  {rate:g} messages/s  sent {tally.sent}  "
+            f"delivered {tally.unique}/{tally.expected}  lost so far {tally.lost}"
         )
+        print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
 
 
 def percentile(values, fraction):
@@ -217,13 +254,13 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def summary(tally):
+def summary(tally, rate, seconds, cpu_seconds):
     ms = [ns / 1e6 for ns in tally.latencies_ns]
     return {
-        "clients": tally.clients,
+        "rate": rate,
         "sent": tally.sent,
         "expected": tally.expected,
-        "delivered": tally.delivered - tally.duplicates,
+        "delivered": tally.unique,
         "lost": tally.lost,
         "duplicates": tally.duplicates,
         "reordered": tally.reordered,
@@ -231,32 +268,39 @@ def summary(tally):
         "p95_ms": percentile(ms, 0.95),
         "p99_ms": percentile(ms, 0.99),
         "max_ms": max(ms, default=float("nan")),
-        "deliveries_per_s": (tally.delivered - tally.duplicates) / tally.seconds,
-        "connect_ms_p50": statistics.median(tally.connect_seconds) * 1000,
-        "cpu_us_per_delivery": tally.cpu_seconds / max(1, tally.delivered) * 1e6,
-        "rss_kib_per_client": tally.rss_per_client / 1024,
+        "deliveries_per_s": tally.unique / seconds,
+        "cpu_us_per_delivery": cpu_seconds / max(1, tally.unique) * 1e6,
     }
 
 
+def clean(result):
+    """No message lost, duplicated or out of order, and a p99 under a second."""
+    flawless = result["lost"] == result["duplicates"] == result["reordered"] == 0
+    return flawless and result["p99_ms"] < 1000
+
+
+ROWS = [
+    ("messages sent", "sent", "{:.0f}"),
+    ("deliveries expected", "expected", "{:.0f}"),
+    ("delivered", "delivered", "{:.0f}"),
+    ("lost", "lost", "{:.0f}"),
+    ("duplicates", "duplicates", "{:.0f}"),
+    ("out of order", "reordered", "{:.0f}"),
+    ("latency p50, ms", "p50_ms", "{:.1f}"),
+    ("latency p95, ms", "p95_ms", "{:.1f}"),
+    ("latency p99, ms", "p99_ms", "{:.1f}"),
+    ("latency max, ms", "max_ms", "{:.1f}"),
+    ("deliveries / s", "deliveries_per_s", "{:.0f}"),
+    ("connect p50, ms", "connect_ms_p50", "{:.1f}"),
+    ("server CPU / delivery, µs", "cpu_us_per_delivery", "{:.0f}"),
+    ("server memory / client, KiB", "rss_kib_per_client", "{:.0f}"),
+]
+
+
 def table(app, bare):
-    rows = [
-        ("messages sent", "sent", "{:.0f}"),
-        ("deliveries expected", "expected", "{:.0f}"),
-        ("delivered", "delivered", "{:.0f}"),
-        ("lost", "lost", "{:.0f}"),
-        ("duplicates", "duplicates", "{:.0f}"),
-        ("out of order", "reordered", "{:.0f}"),
-        ("latency p50, ms", "p50_ms", "{:.1f}"),
-        ("latency p95, ms", "p95_ms", "{:.1f}"),
-        ("latency p99, ms", "p99_ms", "{:.1f}"),
-        ("latency max, ms", "max_ms", "{:.1f}"),
-        ("deliveries / s", "deliveries_per_s", "{:.0f}"),
-        ("connect p50, ms", "connect_ms_p50", "{:.1f}"),
-        ("server CPU / delivery, µs", "cpu_us_per_delivery", "{:.0f}"),
-        ("server memory / client, KiB", "rss_kib_per_client", "{:.0f}"),
-    ]
+    """One round of the app beside the same round of the baseline."""
     lines = [f"{'':30} {'app':>12} {'baseline':>12} {'app/baseline':>13}"]
-    for label, key, fmt in rows:
+    for label, key, fmt in ROWS:
         ratio = app[key] / bare[key] if bare[key] else float("nan")
         lines.append(
             f"{label:30} {fmt.format(app[key]):>12} {fmt.format(bare[key]):>12} {ratio:>13.2f}"
@@ -264,19 +308,63 @@ def table(app, bare):
     return "\n".join(lines)
 
 
+def rounds_table(name, rounds):
+    lines = [
+        f"{name}: {'messages/s':>10} {'deliveries/s':>13} {'lost':>6} {'p99 ms':>8} {'CPU µs':>7}"
+    ]
+    for r in rounds:
+        lines.append(
+            f"{'':{len(name)}}  {r['rate']:>10.0f} {r['deliveries_per_s']:>13.0f} {r['lost']:>6} "
+            f"{r['p99_ms']:>8.1f} {r['cpu_us_per_delivery']:>7.0f}"
+            + ("" if clean(r) else "  not clean")
+        )
+    return "\n".join(lines)
+
+
+def ceiling(rounds, clients):
+    """The clean round with the most deliveries a second, and whether more was possible."""
+    best = max((r for r in rounds if clean(r)), key=lambda r: r["deliveries_per_s"], default=None)
+    capped = best is not None and best["rate"] >= max_rate(clients)
+    return best, capped
+
+
+def machine():
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                  if line.startswith("model name")]  # fmt: skip
+        cpu = models[0] if models else cpu
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("step")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rate", type=float, default=10, help="messages a second, room-wide")
-    parser.add_argument("--duration", type=float, default=20, help="seconds of sending")
-    parser.add_argument("--layer", choices=["redis", "pubsub"], default="redis")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of sending a round")
+    parser.add_argument("--layer", choices=["redis", "pubsub"], help="steps 05 and 06")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="rounds of growing rate (x1.5) until one is not clean")  # fmt: skip
+    parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
-    if args.rate > args.clients:
+    in_memory = args.step.startswith(("03", "04"))
+    if in_memory and args.layer:
+        sys.exit(f"Step {args.step} uses the in-memory layer: --layer is for steps 05 and 06")
+    layer = "in-memory" if in_memory else args.layer or "redis"
+    if args.rate > max_rate(args.clients):
         sys.exit(
-            f"--rate {args.rate:g} with {args.clients} clients is more than one message a "
-            "second per user, over the app's own limit (10 frames in 10 s)"
+            f"--rate {args.rate:g} with {args.clients} clients is over the app's own limit "
+            f"per user (10 frames in 10 s): at most {max_rate(args.clients):g} messages/s"
         )
     work = Path(tempfile.mkdtemp(prefix="loadtest-"))
     port, redis_port = free_port(), free_port()
@@ -284,7 +372,7 @@ def main():
         "PYTHONPATH": os.pathsep.join([str(HERE), os.getcwd()]),
         "DJANGO_SETTINGS_MODULE": "settings",
         "LOADTEST_DB": str(work / "db.sqlite3"),
-        "LOADTEST_LAYER": args.layer,
+        "LOADTEST_LAYER": layer,
         "REDIS_PORT": str(redis_port),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
@@ -293,20 +381,18 @@ def main():
         env = stack_env(env, port, work / "run")
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
                        env=env, check=True)  # fmt: skip
-    servers = Servers(env, work, holders=("daphne",))
+    print(
+        f"{args.step}, {layer} layer: {args.clients} clients, from {args.rate:g} messages/s, "
+        f"{args.duration:g} s a round",
+        file=sys.stderr,
+    )
+    servers = Servers(env, work, holder_names=("daphne",))
     try:
         keys = prepare(env, args.clients)
         host = serve_step(args.step, servers, env, port)
-        origin = f"http://{host}"
 
         def headers(i):
-            return {"Origin": origin, "Cookie": f"sessionid={keys[i]}"}
-
-        print(
-            f"{args.step}: {args.clients} clients, {args.rate:g} messages/s for "
-            f"{args.duration:g} s, layer {args.layer}",
-            file=sys.stderr,
-        )
+            return {"Origin": f"http://{host}", "Cookie": f"sessionid={keys[i]}"}
 
         # nginx lets 10 new websockets a second through per address (a burst of 20): the
         # clients come from many loopback addresses, as many users would from theirs.
@@ -314,50 +400,53 @@ def main():
             return f"127.0.0.{2 + i // 16}" if args.step.startswith("06") else None
 
         url = f"ws://{host}/ws/rooms/lobby/"
-        tally = asyncio.run(
-            measure(url, headers, args.clients, args.rate, args.duration, app_payload, servers,
-                    source)
-        )  # fmt: skip
-        app = summary(tally)
+        app = asyncio.run(load(url, headers, source, app_payload, servers, args))
     finally:
         servers.stop()
-    bare_servers = Servers(env, work, holders=("baseline.py",))
+    print("baseline: the same load against a bare websockets server", file=sys.stderr)
+    bare_servers = Servers(env, work, holder_names=("baseline.py",))
     try:
         bare_port = free_port()
         bare_servers.start("baseline", [sys.executable, str(HERE / "baseline.py"), str(bare_port)])
         wait_for_port(bare_port, bare_servers.processes[0])
-        print("baseline: the same load against a bare websockets server", file=sys.stderr)
-        bare = summary(
-            asyncio.run(
-                measure(
-                    f"ws://127.0.0.1:{bare_port}/",
-                    lambda i: {},
-                    args.clients,
-                    args.rate,
-                    args.duration,
-                    bare_payload,
-                    bare_servers,
-                )
-            )
+        bare_url = f"ws://127.0.0.1:{bare_port}/"
+        bare_args = argparse.Namespace(**vars(args) | {"profile": None})
+        bare = asyncio.run(
+            load(bare_url, lambda i: {}, lambda i: None, bare_payload, bare_servers, bare_args)
         )
     finally:
         bare_servers.stop()
-    print(table(app, bare))
+    if args.ceiling:
+        print(rounds_table("app", app))
+        print(rounds_table("baseline", bare))
+        print(ceiling_line(app, bare, args.clients))
+    else:
+        print(table(app[0], bare[0]))
     if args.record:
+        result = {"step": args.step, "layer": layer, "clients": args.clients}
+        result |= {"ceiling": args.ceiling, "machine": machine(), "app": app, "baseline": bare}
         with args.record.open("a") as out:
-            out.write(
-                json.dumps(
-                    {
-                        "step": args.step,
-                        "layer": args.layer,
-                        "rate": args.rate,
-                        "app": app,
-                        "baseline": bare,
-                    }
-                )
-                + "\n"
-            )
+            out.write(json.dumps(result) + "\n")
     shutil.rmtree(work)
+
+
+def ceiling_line(app, bare, clients):
+    (best, capped), (bare_best, bare_capped) = ceiling(app, clients), ceiling(bare, clients)
+    if best is None or bare_best is None:
+        return "clean ceiling: none, the first round was not clean"
+    at_least = "at least " if capped else ""
+    bare_at_least = "at least " if bare_capped else ""
+    ratio = "at most " if bare_capped and not capped else ""
+    return (
+        f"clean ceiling: app {at_least}{best['deliveries_per_s']:.0f} deliveries/s, baseline "
+        f"{bare_at_least}{bare_best['deliveries_per_s']:.0f}, app/baseline {ratio}"
+        f"{best['deliveries_per_s'] / bare_best['deliveries_per_s']:.2f}"
+        + (
+            " (the clients sent as fast as the app's per-user limit allows)"
+            if capped or bare_capped
+            else ""
+        )
+    )
 
 
 if __name__ == "__main__":

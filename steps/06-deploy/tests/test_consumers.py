@@ -2,6 +2,7 @@ import asyncio
 import json
 import sys
 
+import channels.consumer
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -275,6 +276,33 @@ async def test_a_broadcast_frame_goes_out_as_it_was_rendered(room, alice):
         consumers.room_group(room.pk), {"type": "chat.message", "seq": 1, "frame": frame}
     )
     assert await tab.receive_from(timeout=1) == frame  # rendered once, sent to all as is
+    await tab.disconnect()
+
+
+@pytest.mark.parametrize("kind", sorted(ChatConsumer.FORWARDING))
+async def test_only_events_that_need_the_database_close_stale_connections_first(
+    room, alice, kind, monkeypatch
+):
+    # Channels does it before every event, in a thread; forwarding a frame skips it.
+    closings = []
+    close_old_connections = channels.consumer.aclose_old_connections
+
+    async def counted():
+        closings.append(kind)
+        await close_old_connections()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    tab = await join(alice)
+    closings.clear()
+    frame = '{"html": "", "events": {"forwarded": true}}'
+    await get_channel_layer().group_send(
+        consumers.room_group(room.pk), {"type": kind, "seq": 1, "frame": frame}
+    )
+    assert await tab.receive_from(timeout=1) == frame
+    assert closings == []
+    await tab.send_json_to(htmx_payload("saved"))  # a frame from the page: it saves
+    assert await receive_messages(tab) == ["saved"]
+    assert closings == [kind]
     await tab.disconnect()
 
 
