@@ -53,32 +53,33 @@ class Servers:
     """The processes that serve the step; stopped on exit, whatever happens."""
 
     def __init__(self, env, log_dir, holder_names):
-        self.env, self.log_dir, self.processes = env, log_dir, []
+        self.env, self.log_dir, self.processes = env, log_dir, {}  # name -> Popen
         self.holder_names = holder_names  # in the command lines of the websockets' holders
 
     def start(self, name, args):
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (kept open while it runs)
         process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.processes.append(process)
+        self.processes[name] = process
         return process
 
     def cpu_seconds(self):
-        """User and system time of every process and its children so far."""
-        total = 0.0
-        for process in self.processes:
+        """User and system time so far of each process, its children included, by name."""
+        seconds = {}
+        for name, process in self.processes.items():
+            seconds[name] = 0.0
             try:
                 tree = psutil.Process(process.pid)
                 for p in [tree, *tree.children(recursive=True)]:
                     times = p.cpu_times()
-                    total += times.user + times.system
+                    seconds[name] += times.user + times.system
             except psutil.NoSuchProcess:
                 pass
-        return total
+        return seconds
 
     def holders(self):
         """The processes that hold the websockets (by their command lines)."""
         found = []
-        for process in self.processes:
+        for process in self.processes.values():
             tree = psutil.Process(process.pid)
             for p in [tree, *tree.children(recursive=True)]:
                 if any(name in " ".join(p.cmdline()) for name in self.holder_names):
@@ -93,10 +94,10 @@ class Servers:
         return sum(p.memory_info().rss for p in self.holders())
 
     def stop(self):
-        for process in self.processes:
+        for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in self.processes:
+        for process in self.processes.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -174,9 +175,14 @@ def serve_stack(servers, env):
         if line and not line.startswith("#"):
             name, command = line.split(":", 1)
             servers.start(name, ["bash", "-c", command.strip()])
-    for name in ("PORT", "WSGI_PORT", "DAPHNE_1_PORT", "DAPHNE_2_PORT", "REDIS_PORT"):
-        wait_for_port(int(env[name]), servers.processes[0])
+    ports = {"nginx": "PORT", "uwsgi": "WSGI_PORT", "redis": "REDIS_PORT"}
+    ports |= {"daphne1": "DAPHNE_1_PORT", "daphne2": "DAPHNE_2_PORT"}
+    for name, port in ports.items():
+        wait_for_port(int(env[port]), servers.processes[name])
     return env["NGINX_LISTEN"]
+
+
+BASELINE_LIMIT = 20  # messages a second per client: a bound for the rounds, never reached
 
 
 def max_rate(clients):
@@ -185,9 +191,9 @@ def max_rate(clients):
     return 0.9 * clients
 
 
-async def load(url, headers_for, source_for, payload, servers, args):
+async def load(url, headers_for, source_for, payload, servers, args, limit):
     """Connect every client, then send: one round at --rate, or rounds of growing rate
-    until one is not clean (--ceiling). The rounds' summaries."""
+    until one is not clean or the rate reaches `limit` (--ceiling). The rounds' summaries."""
     everyone = [Client(i, url, headers_for(i), source_for(i)) for i in range(args.clients)]
     rss_before = servers.rss()
     # One after the other: a connect storm would measure something else.
@@ -206,9 +212,9 @@ async def load(url, headers_for, source_for, payload, servers, args):
             | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
         )
         profiling.report(profile)
-        if not args.ceiling or not clean(rounds[-1]) or rate >= max_rate(args.clients):
+        if not args.ceiling or not clean(rounds[-1]) or rate >= limit:
             break
-        rate = min(max_rate(args.clients), rate * 1.5)
+        rate = min(limit, rate * 1.5)
     for client in everyone:
         await client.socket.close()
     for reader in readers:
@@ -222,7 +228,8 @@ async def send_round(everyone, turns, rate, duration, payload, servers):
     tally = Tally(clients=len(everyone))
     for client in everyone:
         client.tally = tally
-    cpu_before, started = servers.cpu_seconds(), time.monotonic()
+    cpu_before, client_cpu_before = servers.cpu_seconds(), time.process_time()
+    started = time.monotonic()
     progress = asyncio.create_task(report_progress(tally, started, rate))
     await send_at_rate(turns, rate, duration, payload)
     # Done when everything arrived, or when nothing new came for two seconds.
@@ -231,7 +238,9 @@ async def send_round(everyone, turns, rate, duration, payload, servers):
         await asyncio.sleep(0.05)
         if tally.delivered != last:
             last, quiet_since = tally.delivered, time.monotonic()
-    cpu = servers.cpu_seconds() - cpu_before
+    after = servers.cpu_seconds()
+    cpu = {name: after[name] - cpu_before[name] for name in after}
+    cpu = cpu, time.process_time() - client_cpu_before
     progress.cancel()
     print(file=sys.stderr)
     return tally, (tally.last_delivery or time.monotonic()) - started, cpu
@@ -254,8 +263,9 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def summary(tally, rate, seconds, cpu_seconds):
+def summary(tally, rate, seconds, cpu):
     ms = [ns / 1e6 for ns in tally.latencies_ns]
+    server_cpu, client_cpu = cpu
     return {
         "rate": rate,
         "sent": tally.sent,
@@ -269,7 +279,12 @@ def summary(tally, rate, seconds, cpu_seconds):
         "p99_ms": percentile(ms, 0.99),
         "max_ms": max(ms, default=float("nan")),
         "deliveries_per_s": tally.unique / seconds,
-        "cpu_us_per_delivery": cpu_seconds / max(1, tally.unique) * 1e6,
+        "cpu_us_per_delivery": sum(server_cpu.values()) / max(1, tally.unique) * 1e6,
+        "cpu_us_by_process": {
+            name: seconds / max(1, tally.unique) * 1e6 for name, seconds in server_cpu.items()
+        },
+        # Near 100 (one core), the clients are what limits the round, not the server.
+        "client_cpu_percent": 100 * client_cpu / seconds,
     }
 
 
@@ -309,23 +324,42 @@ def table(app, bare):
 
 
 def rounds_table(name, rounds):
-    lines = [
-        f"{name}: {'messages/s':>10} {'deliveries/s':>13} {'lost':>6} {'p99 ms':>8} {'CPU µs':>7}"
-    ]
+    head = f"{'messages/s':>10} {'deliveries/s':>13} {'lost':>6} {'p99 ms':>8} {'CPU µs':>7}"
+    lines = [f"{name}: {head} {'client CPU %':>13}"]
     for r in rounds:
         lines.append(
             f"{'':{len(name)}}  {r['rate']:>10.0f} {r['deliveries_per_s']:>13.0f} {r['lost']:>6} "
-            f"{r['p99_ms']:>8.1f} {r['cpu_us_per_delivery']:>7.0f}"
+            f"{r['p99_ms']:>8.1f} {r['cpu_us_per_delivery']:>7.0f} {r['client_cpu_percent']:>13.0f}"
             + ("" if clean(r) else "  not clean")
         )
     return "\n".join(lines)
 
 
-def ceiling(rounds, clients):
-    """The clean round with the most deliveries a second, and whether more was possible."""
-    best = max((r for r in rounds if clean(r)), key=lambda r: r["deliveries_per_s"], default=None)
-    capped = best is not None and best["rate"] >= max_rate(clients)
-    return best, capped
+def cpu_split(result):
+    """Where the app's CPU per delivery went: which process, in µs."""
+    by_process = sorted(result["cpu_us_by_process"].items(), key=lambda item: -item[1])
+    return "server CPU / delivery by process, µs: " + ", ".join(
+        f"{name} {us:.0f}" for name, us in by_process
+    )
+
+
+def ceiling(rounds):
+    """The clean round with the most deliveries a second."""
+    return max((r for r in rounds if clean(r)), key=lambda r: r["deliveries_per_s"], default=None)
+
+
+def ceiling_line(app, bare, clients):
+    best, bare_best = ceiling(app), ceiling(bare)
+    if best is None or bare_best is None:
+        return "clean ceiling: none, the first round was not clean"
+    more = ""
+    if best["rate"] >= max_rate(clients):
+        more = " or more (the app's limit per user stopped the rounds)"
+    return (
+        f"clean ceiling: app {best['deliveries_per_s']:.0f} deliveries/s{more}, baseline "
+        f"{bare_best['deliveries_per_s']:.0f}, app/baseline "
+        f"{best['deliveries_per_s'] / bare_best['deliveries_per_s']:.2f}"
+    )
 
 
 def machine():
@@ -400,7 +434,9 @@ def main():
             return f"127.0.0.{2 + i // 16}" if args.step.startswith("06") else None
 
         url = f"ws://{host}/ws/rooms/lobby/"
-        app = asyncio.run(load(url, headers, source, app_payload, servers, args))
+        app = asyncio.run(
+            load(url, headers, source, app_payload, servers, args, max_rate(args.clients))
+        )
     finally:
         servers.stop()
     print("baseline: the same load against a bare websockets server", file=sys.stderr)
@@ -408,12 +444,14 @@ def main():
     try:
         bare_port = free_port()
         bare_servers.start("baseline", [sys.executable, str(HERE / "baseline.py"), str(bare_port)])
-        wait_for_port(bare_port, bare_servers.processes[0])
+        wait_for_port(bare_port, bare_servers.processes["baseline"])
         bare_url = f"ws://127.0.0.1:{bare_port}/"
         bare_args = argparse.Namespace(**vars(args) | {"profile": None})
+        # No limit per user here: the rounds go on until the server, or the clients, give out.
         bare = asyncio.run(
-            load(bare_url, lambda i: {}, lambda i: None, bare_payload, bare_servers, bare_args)
-        )
+            load(bare_url, lambda i: {}, lambda i: None, bare_payload, bare_servers, bare_args,
+                 limit=BASELINE_LIMIT * args.clients)
+        )  # fmt: skip
     finally:
         bare_servers.stop()
     if args.ceiling:
@@ -422,31 +460,13 @@ def main():
         print(ceiling_line(app, bare, args.clients))
     else:
         print(table(app[0], bare[0]))
+        print(cpu_split(app[0]))
     if args.record:
         result = {"step": args.step, "layer": layer, "clients": args.clients}
         result |= {"ceiling": args.ceiling, "machine": machine(), "app": app, "baseline": bare}
         with args.record.open("a") as out:
             out.write(json.dumps(result) + "\n")
     shutil.rmtree(work)
-
-
-def ceiling_line(app, bare, clients):
-    (best, capped), (bare_best, bare_capped) = ceiling(app, clients), ceiling(bare, clients)
-    if best is None or bare_best is None:
-        return "clean ceiling: none, the first round was not clean"
-    at_least = "at least " if capped else ""
-    bare_at_least = "at least " if bare_capped else ""
-    ratio = "at most " if bare_capped and not capped else ""
-    return (
-        f"clean ceiling: app {at_least}{best['deliveries_per_s']:.0f} deliveries/s, baseline "
-        f"{bare_at_least}{bare_best['deliveries_per_s']:.0f}, app/baseline {ratio}"
-        f"{best['deliveries_per_s'] / bare_best['deliveries_per_s']:.2f}"
-        + (
-            " (the clients sent as fast as the app's per-user limit allows)"
-            if capped or bare_capped
-            else ""
-        )
-    )
 
 
 if __name__ == "__main__":
