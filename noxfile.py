@@ -275,7 +275,8 @@ def lint(session):
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
-    session.install("pytest", "-c", CONSTRAINTS)
+    # websockets and psutil for the load test's own tests.
+    session.install("pytest", "websockets", "psutil", "-c", CONSTRAINTS)
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
     session.run("python", "tools/check.py")
 

@@ -1,0 +1,124 @@
+"""The load test's instrument: every delivery is matched, so what it reports can be trusted."""
+
+import asyncio
+import itertools
+import os
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+LOADTEST = Path(__file__).resolve().parents[1] / "loadtest"
+sys.path.insert(0, str(LOADTEST))  # its modules import each other as scripts do
+
+import run  # noqa: E402
+from client import Client, Tally, bare_payload, send_at_rate  # noqa: E402
+from websockets.asyncio.server import serve  # noqa: E402
+
+
+def test_lost_duplicated_and_reordered_deliveries_are_told_apart():
+    tally = Tally(clients=2, sent=3)  # 6 deliveries expected
+    first, second = Client(0, "", {}), Client(1, "", {})
+    first.tally = second.tally = tally
+    for number in (1, 2, 3):
+        first.count(0, number, sent_at_ns=100, now_ns=105)
+    second.count(0, 2, sent_at_ns=100, now_ns=107)
+    second.count(0, 1, sent_at_ns=100, now_ns=107)  # after a later one: out of order
+    second.count(0, 2, sent_at_ns=100, now_ns=107)  # again: a duplicate; 3 never came
+    assert (tally.delivered, tally.unique, tally.duplicates) == (6, 5, 1)
+    assert (tally.reordered, tally.lost) == (1, 1)
+    assert tally.latencies_ns == [5, 5, 5, 7, 7]  # a duplicate's latency is not counted
+
+
+async def serve_badly(port, handled):
+    """A broadcast server that drops its second message and sends its third twice;
+    `handled` gets the number of frames it sent for each message."""
+    sockets = []
+
+    async def chat(websocket):
+        sockets.append(websocket)
+        async for frame in websocket:
+            copies = {2: 0, 3: 2}.get(len(handled) + 1, 1)
+            for socket in sockets:
+                for _ in range(copies):
+                    await socket.send(frame)
+            handled.append(copies * len(sockets))
+
+    return await serve(chat, "127.0.0.1", port)
+
+
+async def one_bad_round(clients, messages):
+    port, handled = run.free_port(), []
+    server = await serve_badly(port, handled)
+    everyone = [Client(i, f"ws://127.0.0.1:{port}/", {}) for i in range(clients)]
+    tally = Tally(clients=clients)
+    for client in everyone:
+        await client.open()
+        client.tally = tally
+    readers = [asyncio.create_task(client.receive()) for client in everyone]
+    await send_at_rate(itertools.cycle(everyone), 50, messages / 50, bare_payload)
+    async with asyncio.timeout(5):  # until every frame the server sent has arrived
+        while len(handled) < messages or tally.delivered < sum(handled):
+            await asyncio.sleep(0.01)
+    for client in everyone:
+        await client.socket.close()
+    for reader in readers:
+        reader.cancel()
+    server.close()
+    return tally
+
+
+def test_a_server_that_drops_and_repeats_is_caught():
+    tally = asyncio.run(one_bad_round(clients=3, messages=4))
+    assert (tally.sent, tally.expected) == (4, 12)
+    assert (tally.lost, tally.duplicates, tally.reordered) == (3, 3, 0)
+
+
+def test_a_round_against_the_baseline_server_counts_every_delivery(tmp_path):
+    servers = run.Servers(dict(os.environ), tmp_path, holder_names=("baseline.py",))
+    port = run.free_port()
+    servers.start("baseline", [sys.executable, str(LOADTEST / "baseline.py"), str(port)])
+    args = Namespace(clients=5, rate=4, duration=1, ceiling=False, profile=None)
+    try:
+        run.wait_for_port(port, servers.processes["baseline"])
+        url = f"ws://127.0.0.1:{port}/"
+        rounds = asyncio.run(
+            run.load(url, lambda i: {}, lambda i: None, bare_payload, servers, args, limit=4)
+        )
+    finally:
+        servers.stop()
+    [result] = rounds
+    assert (result["sent"], result["expected"], result["delivered"]) == (4, 20, 20)
+    assert result["lost"] == result["duplicates"] == result["reordered"] == 0
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"] < 1000
+    assert list(result["cpu_us_by_process"]) == ["baseline"]
+    assert run.clean(result)
+
+
+@pytest.mark.parametrize(
+    ("change", "is_clean"),
+    [({}, True), ({"lost": 1}, False), ({"duplicates": 1}, False),
+     ({"reordered": 1}, False), ({"p99_ms": 999.9}, True), ({"p99_ms": 1000}, False)],
+)  # fmt: skip
+def test_a_clean_round_loses_nothing_and_has_a_p99_under_a_second(change, is_clean):
+    result = {"lost": 0, "duplicates": 0, "reordered": 0, "p99_ms": 10.0} | change
+    assert run.clean(result) is is_clean
+
+
+def test_the_ceiling_is_the_best_clean_round():
+    rounds = [
+        {"rate": 10, "deliveries_per_s": 100, "lost": 0, "duplicates": 0, "reordered": 0,
+         "p99_ms": 50},
+        {"rate": 15, "deliveries_per_s": 150, "lost": 0, "duplicates": 0, "reordered": 0,
+         "p99_ms": 900},
+        {"rate": 22, "deliveries_per_s": 190, "lost": 3, "duplicates": 0, "reordered": 0,
+         "p99_ms": 80},
+    ]  # fmt: skip
+    assert run.ceiling(rounds)["rate"] == 15
+
+
+def test_a_rate_over_the_apps_limit_per_user_is_refused(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["run.py", "04", "--clients", "10", "--rate", "10"])
+    with pytest.raises(SystemExit, match="at most 9 messages/s"):
+        run.main()
