@@ -6,6 +6,7 @@ Examples:
     nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
     nox -s compat            test every step on Python 3.12 and 3.13
     nox -s wheelhouse        every wheel the workshop needs, for a class with no network
+    nox -s loadtest -- 06    how many clients, how fast: step 06 under load, with a baseline
     nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
 """
 
@@ -179,6 +180,10 @@ def doctor(session):
     session.run(sys.executable, "tools/doctor.py", external=True)
 
 
+LOADTEST = ROOT / "tools/loadtest/run.py"
+LOADTEST_TOOLS = ["websockets", "psutil", "py-spy"]  # its clients, CPU and memory, profiler
+
+
 @nox.session(python=PYTHON)
 def loadtest(session):
     """Load-test a served step: `nox -s loadtest -- 06 --clients 200` (tools/loadtest/run.py)."""
@@ -186,9 +191,31 @@ def loadtest(session):
     if step is None:
         session.error("Which step? For example: nox -s loadtest -- 04 --clients 200")
     install_step(session, step)
-    session.install("websockets", "psutil", "py-spy", "-c", CONSTRAINTS)
+    session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)
     session.chdir(f"steps/{step}")
-    session.run("python", str(ROOT / "tools/loadtest/run.py"), step, *session.posargs[1:])
+    session.run("python", str(LOADTEST), step, *session.posargs[1:])
+
+
+@nox.session(python=PYTHON)
+def figures(session):
+    """Measure every figure of the page "How far does it go?" (about 25 minutes on 2 cores;
+    nothing else running, please), then redraw its tables and chart."""
+    results = ROOT / "docs/assets/loadtest/results.jsonl"
+    results.unlink(missing_ok=True)
+    configurations = [("04", []), ("05", []), ("06", []), ("06", ["--layer", "pubsub"])]
+    for number, _ in configurations:  # one environment: the steps share one lock file
+        install_step(session, find_step(number))
+    session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)
+    for number, layer in configurations:
+        step = find_step(number)
+        with session.chdir(f"steps/{step}"):
+            record = [*layer, "--record", str(results)]
+            for clients in ("50", "200", "500"):
+                session.run("python", str(LOADTEST), step, "--clients", clients, "--rate", "10",
+                            "--duration", "15", *record)  # fmt: skip
+            session.run("python", str(LOADTEST), step, "--clients", "200", "--ceiling",
+                        "--rate", "10", "--duration", "5", *record)  # fmt: skip
+    session.run("python", "tools/loadtest/report.py")
 
 
 @nox.session(python=PYTHON)

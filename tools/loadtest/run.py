@@ -182,7 +182,7 @@ def serve_stack(servers, env):
     return env["NGINX_LISTEN"]
 
 
-BASELINE_LIMIT = 20  # messages a second per client: a bound for the rounds, never reached
+BASELINE_LIMIT = 1000  # messages a second per client: only a bound for the rounds
 
 
 def max_rate(clients):
@@ -210,6 +210,7 @@ async def load(url, headers_for, source_for, payload, servers, args, limit):
         rounds.append(
             summary(tally, rate, seconds, cpu)
             | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
+            | {"at_limit": rate >= limit}  # a clean round here: the ceiling is higher
         )
         profiling.report(profile)
         if not args.ceiling or not clean(rounds[-1]) or rate >= limit:
@@ -348,17 +349,18 @@ def ceiling(rounds):
     return max((r for r in rounds if clean(r)), key=lambda r: r["deliveries_per_s"], default=None)
 
 
-def ceiling_line(app, bare, clients):
+def ceiling_line(app, bare):
     best, bare_best = ceiling(app), ceiling(bare)
     if best is None or bare_best is None:
         return "clean ceiling: none, the first round was not clean"
-    more = ""
-    if best["rate"] >= max_rate(clients):
-        more = " or more (the app's limit per user stopped the rounds)"
+
+    def figure(r):
+        return f"{r['deliveries_per_s']:.0f}" + (" or more" if r["at_limit"] else "")
+
     return (
-        f"clean ceiling: app {best['deliveries_per_s']:.0f} deliveries/s{more}, baseline "
-        f"{bare_best['deliveries_per_s']:.0f}, app/baseline "
-        f"{best['deliveries_per_s'] / bare_best['deliveries_per_s']:.2f}"
+        f"clean ceiling, deliveries/s: app {figure(best)}, baseline {figure(bare_best)}, "
+        f"app/baseline {best['deliveries_per_s'] / bare_best['deliveries_per_s']:.2f}"
+        + (" (the rounds stopped at the rate limit)" if best["at_limit"] else "")
     )
 
 
@@ -457,7 +459,7 @@ def main():
     if args.ceiling:
         print(rounds_table("app", app))
         print(rounds_table("baseline", bare))
-        print(ceiling_line(app, bare, args.clients))
+        print(ceiling_line(app, bare))
     else:
         print(table(app[0], bare[0]))
         print(cpu_split(app[0]))

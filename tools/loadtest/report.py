@@ -1,0 +1,209 @@
+"""The tables and the chart of the docs page "How far does it go?", from recorded results.
+
+    python tools/loadtest/report.py   # after `nox -s figures` (or runs with --record)
+
+Reads docs/assets/loadtest/results.jsonl and writes table.md (included by the page) and
+chart.svg beside it. Standard library only; the same results give the same files.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parents[1] / "docs" / "assets" / "loadtest"
+
+CONFIGURATIONS = {  # (step, layer) -> its name in the tables
+    ("04", "in-memory"): "04: one Daphne, in-memory layer",
+    ("05", "redis"): "05: one Daphne, Redis layer",
+    ("06", "redis"): "06: nginx, two Daphnes, Redis layer",
+    ("06", "pubsub"): "06: nginx, two Daphnes, Redis pub/sub layer",
+}
+COLOURS = ["#8e8e8e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd"]  # baseline first
+
+
+def load(path):
+    """The newest record of each (configuration, clients, ceiling or not)."""
+    records = {}
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        key = (record["step"][:2], record["layer"], record["clients"], record["ceiling"])
+        records[key] = record
+    return records
+
+
+def runs_of(records, configuration, ceiling):
+    """[(clients, record)] of one configuration, by clients."""
+    return sorted(
+        (key[2], record)
+        for key, record in records.items()
+        if key[:2] == configuration and key[3] == ceiling
+    )
+
+
+def best_clean(rounds):
+    clean = [r for r in rounds if r["lost"] == r["duplicates"] == r["reordered"] == 0]
+    clean = [r for r in clean if r["p99_ms"] < 1000]
+    return max(clean, key=lambda r: r["deliveries_per_s"], default=None)
+
+
+def steady_table(records):
+    head = (
+        "| Configuration | Clients | Delivered | Lost | p50 ms | p99 ms | max ms "
+        "| CPU µs / delivery | Memory KiB / client |\n"
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+    )
+    rows, baselines = [], {}
+    for configuration, name in CONFIGURATIONS.items():
+        for clients, record in runs_of(records, configuration, ceiling=False):
+            rows.append(row(name, clients, record["app"][0]))
+            baselines[clients] = record["baseline"][0]
+    rows += [row("baseline: bare `websockets`", c, r) for c, r in sorted(baselines.items())]
+    return head + "\n".join(rows) + "\n"
+
+
+def row(name, clients, r):
+    return (
+        f"| {name} | {clients} | {r['delivered']:,} of {r['expected']:,} | {r['lost']:,} "
+        f"| {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} "
+        f"| {r['cpu_us_per_delivery']:.0f} | {r['rss_kib_per_client']:.0f} |"
+    )
+
+
+def ceiling_table(records):
+    head = (
+        "| Configuration | Clients | Clean ceiling, deliveries/s | At messages/s | p99 ms "
+        "| CPU µs / delivery | Baseline's ceiling | App / baseline |\n"
+        "|---|--:|--:|--:|--:|--:|--:|--:|\n"
+    )
+    rows = []
+    for configuration, name in CONFIGURATIONS.items():
+        for clients, record in runs_of(records, configuration, ceiling=True):
+            app, bare = best_clean(record["app"]), best_clean(record["baseline"])
+            if app is None or bare is None:
+                rows.append(f"| {name} | {clients} | none | | | | | |")
+                continue
+            more = " or more" if app["at_limit"] else ""  # stopped by the app's limit per user
+            rows.append(
+                f"| {name} | {clients} | {app['deliveries_per_s']:,.0f}{more} | {app['rate']:.0f} "
+                f"| {app['p99_ms']:.0f} | {app['cpu_us_per_delivery']:.0f} "
+                f"| {bare['deliveries_per_s']:,.0f} "
+                f"| {app['deliveries_per_s'] / bare['deliveries_per_s']:.2f} |"
+            )
+    return head + "\n".join(rows) + "\n"
+
+
+def machine_line(records):
+    m = next(iter(records.values()))["machine"]
+    return (
+        f"Measured on {m['cores']} cores of {m['cpu']}, {m['memory_gib']} GiB, "
+        f"{m['system']}, Python {m['python']}.\n"
+    )
+
+
+def bars(x, y, width, height, title, unit, groups, series):
+    """A bar chart: `groups` along the bottom, one bar per series in each; values may be
+    None (not measured). Returns SVG elements."""
+    top = max((v for _, values in series for v in values if v is not None), default=1)
+    plot_h = height - 70
+    group_w = width / len(groups)
+    bar_w = min(22, (group_w - 20) / len(series))
+    out = [
+        f'<text x="{x}" y="{y + 14}" class="title">{title}</text>',
+        f'<line x1="{x}" y1="{y + 30 + plot_h}" x2="{x + width}" y2="{y + 30 + plot_h}" '
+        'class="axis"/>',
+    ]
+    for g, group in enumerate(groups):
+        gx = x + g * group_w + (group_w - bar_w * len(series)) / 2
+        out.append(
+            f'<text x="{x + (g + 0.5) * group_w:.1f}" y="{y + 48 + plot_h}" '
+            f'class="label" text-anchor="middle">{group}</text>'
+        )
+        for s, (_name, values) in enumerate(series):
+            value = values[g]
+            if value is None:
+                continue
+            h = max(1, plot_h * value / top)
+            bx, by = gx + s * bar_w, y + 30 + plot_h - h
+            out.append(
+                f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
+                f'fill="{COLOURS[s % len(COLOURS)]}"><title>{value:,.0f} {unit}</title></rect>'
+            )
+            out.append(
+                f'<text x="{bx + bar_w / 2 - 1:.1f}" y="{by - 4:.1f}" class="value" '
+                f'text-anchor="middle">{value:,.0f}</text>'
+            )
+    return out
+
+
+def chart(records):
+    clients = sorted({c for (_, _, c, ceiling) in records if not ceiling})
+    names = ["baseline: bare websockets", *CONFIGURATIONS.values()]
+    p99 = [[None] * len(clients) for _ in names]
+    for (step, layer, c, ceiling), record in records.items():
+        if not ceiling and (step, layer) in CONFIGURATIONS:
+            i = list(CONFIGURATIONS).index((step, layer)) + 1
+            p99[i][clients.index(c)] = record["app"][0]["p99_ms"]
+            p99[0][clients.index(c)] = record["baseline"][0]["p99_ms"]
+    ceilings = [None] * len(names)
+    for (step, layer, _c, ceiling), record in records.items():
+        if ceiling and (step, layer) in CONFIGURATIONS:
+            app, bare = best_clean(record["app"]), best_clean(record["baseline"])
+            ceilings[list(CONFIGURATIONS).index((step, layer)) + 1] = (
+                app and app["deliveries_per_s"]
+            )
+            ceilings[0] = bare and bare["deliveries_per_s"]
+    width, height = 940, 380
+    full_height = height + 10 + 26 * ((len(names) + 1) // 2)  # and the legend's rows
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {full_height}"'
+        ' font-family="sans-serif" role="img">',
+        "<style>.title{font-size:15px;font-weight:bold}.label{font-size:13px}"
+        ".value{font-size:10px}.axis{stroke:#888}</style>",
+    ]
+    out += bars(
+        10, 0, 560, height, f"p99 latency at {rate(records)} messages/s, ms", "ms",
+        [f"{c} clients" for c in clients], list(zip(names, p99, strict=True)),
+    )  # fmt: skip
+    ceiling_groups = [
+        f"{c} clients" for c in sorted({c for (*_, c, ceiling) in records if ceiling})
+    ]
+    out += bars(
+        600, 0, 330, height, "Clean ceiling, deliveries/s", "deliveries/s",
+        ceiling_groups, [(n, [v]) for n, v in zip(names, ceilings, strict=True)],
+    )  # fmt: skip
+    for i, name in enumerate(names):  # the legend, in two columns
+        x, y = 10 + 470 * (i % 2), height + 10 + 26 * (i // 2)
+        out.append(f'<rect x="{x}" y="{y}" width="16" height="16" fill="{COLOURS[i]}"/>')
+        out.append(f'<text x="{x + 24}" y="{y + 13}" class="label">{name}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def rate(records):
+    """The room-wide rate of the runs that are not ceilings (all the same)."""
+    rates = {r["app"][0]["rate"] for (*_, ceiling), r in records.items() if not ceiling}
+    return "/".join(f"{r:g}" for r in sorted(rates))
+
+
+def render(results):
+    """{file name: its text} for the results file at `results`."""
+    records = load(results)
+    tables = (
+        machine_line(records)
+        + f"\n**{rate(records)} messages a second, room-wide**\n\n"
+        + steady_table(records)
+        + "\n**The clean ceiling**\n\n"
+        + ceiling_table(records)
+    )
+    return {"table.md": tables, "chart.svg": chart(records)}
+
+
+def main():
+    for name, text in render(OUT / "results.jsonl").items():
+        (OUT / name).write_text(text, encoding="utf-8")
+        print(f"wrote {OUT / name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
