@@ -14,10 +14,10 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "docs" / "assets" / "loadtest"
 
 CONFIGURATIONS = {  # (step, layer) -> its name in the tables
-    ("04", "in-memory"): "04: one Daphne, in-memory layer",
-    ("05", "redis"): "05: one Daphne, Redis layer",
-    ("06", "redis"): "06: nginx, two Daphnes, Redis layer",
-    ("06", "pubsub"): "06: nginx, two Daphnes, Redis pub/sub layer",
+    ("04", "in-memory"): "04, in-memory layer",
+    ("05", "redis"): "05, Redis layer",
+    ("06", "redis"): "06, Redis layer",
+    ("06", "pubsub"): "06, Redis pub/sub layer",
 }
 COLOURS = ["#8e8e8e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd"]  # baseline first
 
@@ -58,7 +58,7 @@ def steady_table(records):
         for clients, record in runs_of(records, configuration, ceiling=False):
             rows.append(row(name, clients, record["app"][0]))
             baselines[clients] = record["baseline"][0]
-    rows += [row("baseline: bare `websockets`", c, r) for c, r in sorted(baselines.items())]
+    rows += [row("baseline", c, r) for c, r in sorted(baselines.items())]
     return head + "\n".join(rows) + "\n"
 
 
@@ -107,7 +107,7 @@ def bars(x, y, width, height, title, unit, groups, series):
     top = max((v for _, values in series for v in values if v is not None), default=1)
     plot_h = height - 70
     group_w = width / len(groups)
-    bar_w = min(22, (group_w - 20) / len(series))
+    bar_w = min(48, (group_w - 20) / len(series))  # wide enough for its label
     out = [
         f'<text x="{x}" y="{y + 14}" class="title">{title}</text>',
         f'<line x1="{x}" y1="{y + 30 + plot_h}" x2="{x + width}" y2="{y + 30 + plot_h}" '
@@ -138,7 +138,7 @@ def bars(x, y, width, height, title, unit, groups, series):
 
 def chart(records):
     clients = sorted({c for (_, _, c, ceiling) in records if not ceiling})
-    names = ["baseline: bare websockets", *CONFIGURATIONS.values()]
+    names = ["baseline: a bare websockets server", *CONFIGURATIONS.values()]
     p99 = [[None] * len(clients) for _ in names]
     for (step, layer, c, ceiling), record in records.items():
         if not ceiling and (step, layer) in CONFIGURATIONS:
