@@ -201,8 +201,11 @@ nox --envdir "$TMP/envs" -s step01
 # In plain `nox`: as root on Linux it runs (CI), elsewhere its tests skip, saying why.
 @nox.session(python=PYTHON)
 def multihost(session):
-    """Run step 06 across hosts (network namespaces): Redis, PostgreSQL, two app hosts and
-    nginx, each on its own; two users chat, one app host dies. Root on Linux only."""
+    """Run step 06 across hosts, each a network namespace (Linux, as root; skipped elsewhere).
+
+    Redis, PostgreSQL, two app hosts and nginx, each on a host of its own; two users chat
+    from different app hosts, then one app host dies (docs/multihost.md).
+    """
     install_step(session, "06-deploy")
     with session.chdir("steps/06-deploy"):
         session.run("pytest", "tests/multihost", "-rs", *session.posargs)
@@ -297,6 +300,5 @@ def lock(session):
 
 
 # Plain `nox` runs what CI needs.
-nox.options.sessions = [
-    "lint", "check", *(f"step{step_number(s)}" for s in STEPS), "multihost", "docs"
-]
+step_sessions = [f"step{step_number(step)}" for step in STEPS]
+nox.options.sessions = ["lint", "check", *step_sessions, "multihost", "docs"]
