@@ -62,8 +62,10 @@ def test_step(session, step, browser=True):
             session.run("pytest", *session.posargs, success_codes=ok)
             return
         # Browser tests get their own process: live servers after async
-        # consumer tests in the same process can hang.
-        session.run("pytest", "--ignore=tests/browser", *session.posargs, success_codes=ok)
+        # consumer tests in the same process can hang. The multi-host tests (step 06)
+        # have a session of their own: `nox -s multihost`.
+        ignore = ["--ignore=tests/browser", "--ignore=tests/multihost"]
+        session.run("pytest", *ignore, *session.posargs, success_codes=ok)
         if browser:
             session.run("pytest", "tests/browser", *session.posargs, success_codes=ok)
 
@@ -235,6 +237,19 @@ nox --envdir "$TMP/envs" -s step01
 """
 
 
+# In plain `nox`: as root on Linux it runs (CI), elsewhere its tests skip, saying why.
+@nox.session(python=PYTHON)
+def multihost(session):
+    """Run step 06 across hosts, each a network namespace (Linux, as root; skipped elsewhere).
+
+    Redis, PostgreSQL, two app hosts and nginx, each on a host of its own; two users chat
+    from different app hosts, then one app host dies (docs/multihost.md).
+    """
+    install_step(session, "06-deploy")
+    with session.chdir("steps/06-deploy"):
+        session.run("pytest", "tests/multihost", "-rs", *session.posargs)
+
+
 # Not in plain `nox` (it needs Linux and root); .ci/run runs it.
 @nox.session(python=PYTHON)
 def offline(session):
@@ -325,4 +340,5 @@ def lock(session):
 
 
 # Plain `nox` runs what CI needs.
-nox.options.sessions = ["lint", "check", *(f"step{step_number(s)}" for s in STEPS), "docs"]
+step_sessions = [f"step{step_number(step)}" for step in STEPS]
+nox.options.sessions = ["lint", "check", *step_sessions, "multihost", "docs"]
