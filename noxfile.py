@@ -213,8 +213,9 @@ def figures(session):
         with session.chdir(f"steps/{step}"):
             record = [*layer, "--record", str(results)]
             for clients in ("50", "200", "500"):
+                # Exit status 3: messages were lost; recorded all the same.
                 session.run("python", str(LOADTEST), step, "--clients", clients, "--rate", "10",
-                            "--duration", "15", *record)  # fmt: skip
+                            "--duration", "15", *record, success_codes=[0, 3])  # fmt: skip
             session.run("python", str(LOADTEST), step, "--clients", "200", "--ceiling",
                         "--rate", "10", "--duration", "5", *record)  # fmt: skip
     session.run("python", "tools/loadtest/report.py")

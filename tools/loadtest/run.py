@@ -182,6 +182,7 @@ def serve_stack(servers, env):
     return env["NGINX_LISTEN"]
 
 
+NOT_CLEAN = 3  # the exit status of a steady run that lost, repeated or reordered messages
 BASELINE_LIMIT = 1000  # messages a second per client: only a bound for the rounds
 
 
@@ -469,6 +470,10 @@ def main():
         with args.record.open("a") as out:
             out.write(json.dumps(result) + "\n")
     shutil.rmtree(work)
+    first = app[0]
+    if not args.ceiling and first["lost"] + first["duplicates"] + first["reordered"]:
+        print("The app lost, repeated or reordered messages: see the table above.")
+        sys.exit(NOT_CLEAN)
 
 
 if __name__ == "__main__":
