@@ -27,6 +27,8 @@ class Tally:
     duplicates: int = 0
     reordered: int = 0  # arrived after a later message of the same sender
     last_delivery: float = 0.0  # time.monotonic() of the newest delivery
+    messages: set = field(default_factory=set)  # (sender, number) of those sent this round
+    late: int = 0  # deliveries of an earlier round's messages, not counted in this one
 
     @property
     def expected(self):
@@ -70,6 +72,9 @@ class Client:
 
     def count(self, sender, number, sent_at_ns, now_ns):
         tally = self.tally
+        if (sender, number) not in tally.messages:
+            tally.late += 1
+            return
         tally.delivered += 1
         tally.last_delivery = now_ns / 1e9
         if (sender, number) in self.seen:
@@ -84,6 +89,7 @@ class Client:
     async def send(self, payload):
         self.sent += 1
         token = f"lt-{self.index}-{self.sent}-{time.monotonic_ns()}"
+        self.tally.messages.add((self.index, self.sent))
         await self.socket.send(payload(token))
         self.tally.sent += 1
 

@@ -193,8 +193,9 @@ def max_rate(clients):
 
 
 async def load(url, headers_for, source_for, payload, servers, args, limit):
-    """Connect every client, then send: one round at --rate, or rounds of growing rate
-    until one is not clean or the rate reaches `limit` (--ceiling). The rounds' summaries."""
+    """Connect every client, then send: one round at --rate; or, with --ceiling, rounds of
+    growing rate until one is not clean (or the rate reaches `limit`), then halfway between
+    the last clean rate and that one, until they are within 10%. The rounds' summaries."""
     everyone = [Client(i, url, headers_for(i), source_for(i)) for i in range(args.clients)]
     rss_before = servers.rss()
     # One after the other: a connect storm would measure something else.
@@ -203,6 +204,7 @@ async def load(url, headers_for, source_for, payload, servers, args, limit):
     readers = [asyncio.create_task(client.receive()) for client in everyone]
     turns = itertools.cycle(everyone)
     rounds, rate = [], args.rate
+    clean_rate = failed_rate = None
     while True:
         profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
         tally, seconds, cpu = await send_round(
@@ -214,14 +216,29 @@ async def load(url, headers_for, source_for, payload, servers, args, limit):
             | {"at_limit": rate >= limit}  # a clean round here: the ceiling is higher
         )
         profiling.report(profile)
-        if not args.ceiling or not clean(rounds[-1]) or rate >= limit:
+        if not args.ceiling:
             break
-        rate = min(limit, rate * 1.5)
+        if clean(rounds[-1]):
+            clean_rate = rate
+        else:
+            failed_rate = rate
+        rate = next_rate(rate, clean_rate, failed_rate, limit)
+        if rate is None:
+            break
     for client in everyone:
         await client.socket.close()
     for reader in readers:
         reader.cancel()
     return rounds
+
+
+def next_rate(rate, clean_rate, failed_rate, limit):
+    """The rate of a ceiling search's next round, or None once the ceiling is found."""
+    if failed_rate is None:  # growing, by half each time
+        return None if rate >= limit else min(limit, rate * 1.5)
+    if clean_rate is None or failed_rate <= clean_rate * 1.1:
+        return None
+    return (clean_rate + failed_rate) / 2  # halfway between the last clean and a failed one
 
 
 async def send_round(everyone, turns, rate, duration, payload, servers):

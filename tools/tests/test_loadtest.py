@@ -18,7 +18,7 @@ from websockets.asyncio.server import serve  # noqa: E402
 
 
 def test_lost_duplicated_and_reordered_deliveries_are_told_apart():
-    tally = Tally(clients=2, sent=3)  # 6 deliveries expected
+    tally = Tally(clients=2, sent=3, messages={(0, 1), (0, 2), (0, 3)})  # 6 expected
     first, second = Client(0, "", {}), Client(1, "", {})
     first.tally = second.tally = tally
     for number in (1, 2, 3):
@@ -29,6 +29,15 @@ def test_lost_duplicated_and_reordered_deliveries_are_told_apart():
     assert (tally.delivered, tally.unique, tally.duplicates) == (6, 5, 1)
     assert (tally.reordered, tally.lost) == (1, 1)
     assert tally.latencies_ns == [5, 5, 5, 7, 7]  # a duplicate's latency is not counted
+
+
+def test_a_late_delivery_from_an_earlier_round_does_not_count_in_this_one():
+    tally = Tally(clients=1, sent=1, messages={(0, 2)})
+    client = Client(0, "", {})
+    client.tally = tally
+    client.count(0, 1, sent_at_ns=100, now_ns=5000)  # the round before's
+    client.count(0, 2, sent_at_ns=100, now_ns=105)
+    assert (tally.late, tally.delivered, tally.lost, tally.latencies_ns) == (1, 1, 0, [5])
 
 
 async def serve_badly(port, handled):
@@ -104,6 +113,16 @@ def test_a_round_against_the_baseline_server_counts_every_delivery(tmp_path):
 def test_a_clean_round_loses_nothing_and_has_a_p99_under_a_second(change, is_clean):
     result = {"lost": 0, "duplicates": 0, "reordered": 0, "p99_ms": 10.0} | change
     assert run.clean(result) is is_clean
+
+
+def test_the_ceiling_search_grows_by_half_then_halves_the_gap_down_to_10_percent():
+    assert run.next_rate(10, clean_rate=10, failed_rate=None, limit=100) == 15
+    assert run.next_rate(90, clean_rate=90, failed_rate=None, limit=100) == 100
+    assert run.next_rate(100, clean_rate=100, failed_rate=None, limit=100) is None
+    assert run.next_rate(30, clean_rate=20, failed_rate=30, limit=100) == 25
+    assert run.next_rate(25, clean_rate=20, failed_rate=25, limit=100) == 22.5
+    assert run.next_rate(22.5, clean_rate=20, failed_rate=22, limit=100) is None
+    assert run.next_rate(10, clean_rate=None, failed_rate=10, limit=100) is None
 
 
 def test_the_ceiling_is_the_best_clean_round():
