@@ -11,7 +11,7 @@ from pathlib import Path
 # once in every line whose function it is inside, so the lines may overlap.
 PLACES = [
     ("close_old_connections", "Channels closing stale database connections, in a thread"),
-    ("ChannelLayer.receive", "reading events from the channel layer"),
+    ("Layer.receive", "reading events from the channel layer"),  # any layer's receive()
     ("group_send", "group_send"),
     ("handle_reply", "sending frames: Daphne, autobahn, Twisted"),
     ("save_message", "saving and rendering messages"),

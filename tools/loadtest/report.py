@@ -64,8 +64,8 @@ def steady_table(records):
 
 def row(name, clients, r):
     return (
-        f"| {name} | {clients} | {r['delivered']:,} of {r['expected']:,} | {r['lost']:,} "
-        f"| {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} "
+        f"| {name} | {clients} | {r['delivered']:,} | {r['lost']:,} "
+        f"| {r['p50_ms']:,.0f} | {r['p99_ms']:,.0f} | {r['max_ms']:,.0f} "
         f"| {r['cpu_us_per_delivery']:.0f} | {r['rss_kib_per_client']:.0f} |"
     )
 

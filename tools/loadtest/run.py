@@ -271,8 +271,8 @@ async def report_progress(tally, started, rate):
     while True:
         await asyncio.sleep(1 if tty else 5)
         line = (
-            f"{time.monotonic() - started:4.0f} s  {rate:g} messages/s  sent {tally.sent}  "
-            f"delivered {tally.unique}/{tally.expected}  lost so far {tally.lost}"
+            f"{time.monotonic() - started:4.0f} s  {rate:.4g} messages/s  sent {tally.sent}  "
+            f"delivered {tally.unique}/{tally.expected}"
         )
         print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
 

@@ -12,6 +12,7 @@ import pytest
 LOADTEST = Path(__file__).resolve().parents[1] / "loadtest"
 sys.path.insert(0, str(LOADTEST))  # its modules import each other as scripts do
 
+import report  # noqa: E402
 import run  # noqa: E402
 from client import Client, Tally, bare_payload, send_at_rate  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
@@ -141,3 +142,9 @@ def test_a_rate_over_the_apps_limit_per_user_is_refused(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["run.py", "04", "--clients", "10", "--rate", "10"])
     with pytest.raises(SystemExit, match="at most 9 messages/s"):
         run.main()
+
+
+def test_the_docs_tables_and_chart_are_drawn_from_the_recorded_results():
+    for name, text in report.render(report.OUT / "results.jsonl").items():
+        drawn = (report.OUT / name).read_text(encoding="utf-8")
+        assert drawn == text, f"{name} is stale: run python tools/loadtest/report.py"
