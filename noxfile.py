@@ -265,7 +265,7 @@ def lint(session):
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
-    session.install("pytest", "-c", CONSTRAINTS)
+    session.install("pytest", "pip", "-c", CONSTRAINTS)  # pip: the wheelhouse's tests download
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
     session.run("python", "tools/check.py")
 
