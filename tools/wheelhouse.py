@@ -11,7 +11,7 @@ linux-x86_64, linux-arm64, macos-arm64, macos-x86_64 and windows-x86_64; the Pyt
 3.12 and 3.13. One folder serves them all: most wheels are pure Python and shared, and an
 installer picks the files that fit its machine. FOLDER/README.md gets the install commands,
 and says what the kit serves. `all` builds every platform that PyPI's wheels serve and
-names the others; a platform named on its own that they cannot serve is an error.
+names the others; naming one that they cannot serve is an error.
 
 Needs uv, to pin the versions for each platform and Python, and pip, to download them.
 """
@@ -77,7 +77,8 @@ PURE = {"autobahn": {"AUTOBAHN_USE_NVX": "0"}}
 def this_platform():
     system = {"darwin": "macos", "win32": "windows"}.get(sys.platform, sys.platform)
     machine = platform.machine().lower()
-    return f"{system}-{ {'amd64': 'x86_64', 'aarch64': 'arm64'}.get(machine, machine) }"
+    arch = {"amd64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
+    return f"{system}-{arch}"
 
 
 def python_points(minor, lock_text):
@@ -309,6 +310,8 @@ def main():
         result = plan(target, minors)
         if result.missing:
             why = "; ".join(f"{pin} (Python {', '.join(p)})" for pin, p in result.missing.items())
+            if args.platform != "all":
+                sys.exit(f"{target.name} cannot be served: PyPI has no wheel for it of {why}")
             gaps.append((target, why))
             print(f"NOT SERVED: PyPI has no wheel for {target.name} of {why}", flush=True)
             continue
@@ -327,8 +330,6 @@ def main():
     size = sum(wheel.stat().st_size for wheel in wheels) / 1024**2
     print(f"\n{text}\nIn all: {len(wheels)} wheels, {size:.0f} MB, in {folder}/ "
           f"(its README.md says the above)")  # fmt: skip
-    if gaps and args.platform != "all":
-        sys.exit(f"Not served: {', '.join(target.name for target, _ in gaps)}")
 
 
 if __name__ == "__main__":
