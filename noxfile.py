@@ -6,6 +6,7 @@ Examples:
     nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
     nox -s compat            test every step on Python 3.12 and 3.13
     nox -s wheelhouse        every wheel the workshop needs, for a class with no network
+                             (`-- --platform all --python all`: for every laptop)
     nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
 """
 
@@ -183,9 +184,10 @@ def doctor(session):
 
 @nox.session(python=PYTHON)
 def wheelhouse(session):
-    """Every wheel the workshop needs, for this platform, into wheelhouse/ (a USB stick)."""
+    """Every wheel the workshop needs, into wheelhouse/ for a USB stick: for this machine, or
+    `-- --platform all --python all` (tools/wheelhouse.py says more)."""
     session.install("pip")  # to download the wheels
-    session.run("python", "tools/wheelhouse.py", *(session.posargs or ["wheelhouse"]))
+    session.run("python", "tools/wheelhouse.py", *session.posargs)
 
 
 OFFLINE = """set -e
@@ -278,7 +280,7 @@ def lint(session):
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
-    session.install("pytest", "-c", CONSTRAINTS)
+    session.install("pytest", "pip", "-c", CONSTRAINTS)  # pip: the wheelhouse's tests download
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
     session.run("python", "tools/check.py")
 
