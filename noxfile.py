@@ -6,6 +6,7 @@ Examples:
     nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
     nox -s compat            test every step on Python 3.12 and 3.13
     nox -s wheelhouse        every wheel the workshop needs, for a class with no network
+                             (`-- --platform all --python all`: for every laptop)
     nox -s loadtest -- 06    how many clients, how fast: step 06 under load, with a baseline
     nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
 """
@@ -223,9 +224,10 @@ def figures(session):
 
 @nox.session(python=PYTHON)
 def wheelhouse(session):
-    """Every wheel the workshop needs, for this platform, into wheelhouse/ (a USB stick)."""
+    """Every wheel the workshop needs, into wheelhouse/ for a USB stick: for this machine, or
+    `-- --platform all --python all` (tools/wheelhouse.py says more)."""
     session.install("pip")  # to download the wheels
-    session.run("python", "tools/wheelhouse.py", *(session.posargs or ["wheelhouse"]))
+    session.run("python", "tools/wheelhouse.py", *session.posargs)
 
 
 OFFLINE = """set -e
@@ -318,8 +320,8 @@ def lint(session):
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
-    # websockets and psutil for the load test's own tests.
-    session.install("pytest", "websockets", "psutil", "-c", CONSTRAINTS)
+    # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests.
+    session.install("pytest", "pip", "websockets", "psutil", "-c", CONSTRAINTS)
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
     session.run("python", "tools/check.py")
 
