@@ -110,8 +110,7 @@ def resolve(target, python, workdir, *args):
     """uv's pins for one platform and Python version, as pylock.toml packages: each lists
     the wheels that fit that platform (none: there are none). None if uv finds no pins."""
     lock = workdir / "pylock.toml"
-    # Never the network: PyPI's answers are in uv's cache (see plan) or the folder is the index.
-    args = ["--offline", "--python-platform", target.uv, "--python-version", python, *args]
+    args = ["--python-platform", target.uv, "--python-version", python, *args]
     if not uv_compile(workdir, requirements(target), *args, "-o", lock):
         return None
     return tomllib.loads(lock.read_text(encoding="utf-8"))["packages"]
@@ -135,10 +134,6 @@ def plan(target, minors):
     lock_text = CONSTRAINTS.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as workdir:
         workdir = Path(workdir)
-        # One resolution for every platform and Python brings what uv knows of each package
-        # up to date, in a second; each resolution below then reads only uv's cache.
-        if not uv_compile(workdir, requirements(None), "--universal", "-o", workdir / "all.txt"):
-            sys.exit("uv could not pin the workshop's packages: its message is above.")
         for minor in minors:
             for python in python_points(minor, lock_text):
                 packages = resolve(target, python, workdir)
@@ -206,7 +201,9 @@ def prove(target, pythons, folder):
     used = set()
     with tempfile.TemporaryDirectory() as workdir:
         for python in pythons:
-            packages = resolve(target, python, Path(workdir), "--no-index", "--find-links", folder)
+            packages = resolve(
+                target, python, Path(workdir), "--offline", "--no-index", "--find-links", folder
+            )
             if packages is None:
                 sys.exit(f"{folder} does not serve {target.name}, Python {python}: see above.")
             used.update(wheel["url"].rsplit("/", 1)[1] for p in packages for wheel in p["wheels"])
