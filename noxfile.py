@@ -201,7 +201,7 @@ def loadtest(session):
 
 @nox.session(python=PYTHON)
 def figures(session):
-    """Measure every figure of the page "How far does it go?" (about 25 minutes on 2 cores;
+    """Measure every figure of the page "How far does it go?" (about 20 minutes on 2 cores;
     nothing else running, please), then redraw its tables and chart."""
     results = ROOT / "docs/assets/loadtest/results.jsonl"
     results.unlink(missing_ok=True)
