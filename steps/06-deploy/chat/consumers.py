@@ -256,7 +256,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def dispatch(self, message):
         # Before every event, Channels closes stale database connections in a worker
-        # thread: a thread hop for each delivery, 40% of a Daphne's CPU under load.
+        # thread: a thread hop for each delivery, a third of a Daphne's CPU under load.
         # Forwarding needs no database, so it goes straight to its handler.
         if message["type"] in self.FORWARDING:
             await getattr(self, get_handler_name(message))(message)
