@@ -7,6 +7,7 @@ chart.svg beside it. Standard library only; the same results give the same files
 """
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -139,20 +140,25 @@ def bars(x, y, width, height, title, unit, groups, series):
 def chart(records):
     clients = sorted({c for (_, _, c, ceiling) in records if not ceiling})
     names = ["baseline: a bare websockets server", *CONFIGURATIONS.values()]
+    # Every run measured the baseline again: its bar is the median of those runs.
     p99 = [[None] * len(clients) for _ in names]
+    bare_p99 = [[] for _ in clients]
     for (step, layer, c, ceiling), record in records.items():
         if not ceiling and (step, layer) in CONFIGURATIONS:
             i = list(CONFIGURATIONS).index((step, layer)) + 1
             p99[i][clients.index(c)] = record["app"][0]["p99_ms"]
-            p99[0][clients.index(c)] = record["baseline"][0]["p99_ms"]
-    ceilings = [None] * len(names)
+            bare_p99[clients.index(c)].append(record["baseline"][0]["p99_ms"])
+    p99[0] = [statistics.median(values) if values else None for values in bare_p99]
+    ceilings, bare_ceilings = [None] * len(names), []
     for (step, layer, _c, ceiling), record in records.items():
         if ceiling and (step, layer) in CONFIGURATIONS:
             app, bare = best_clean(record["app"]), best_clean(record["baseline"])
             ceilings[list(CONFIGURATIONS).index((step, layer)) + 1] = (
                 app and app["deliveries_per_s"]
             )
-            ceilings[0] = bare and bare["deliveries_per_s"]
+            if bare:
+                bare_ceilings.append(bare["deliveries_per_s"])
+    ceilings[0] = statistics.median(bare_ceilings) if bare_ceilings else None
     width, height = 940, 380
     full_height = height + 10 + 26 * ((len(names) + 1) // 2)  # and the legend's rows
     out = [

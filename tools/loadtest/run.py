@@ -105,7 +105,6 @@ class Servers:
 
 
 USERS = """
-import itertools
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
@@ -399,19 +398,37 @@ def machine():
     }
 
 
+def positive(kind):
+    """An argparse type: a number of `kind` above zero."""
+
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be above zero, not {text}")
+        return value
+
+    return parse
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step")
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=10, help="messages a second, room-wide")
-    parser.add_argument("--duration", type=float, default=20, help="seconds of sending a round")
+    parser.add_argument("step", help="04, 05 or 06 (as 04-htmx, ...)")
+    parser.add_argument("--clients", type=positive(int), default=50)
+    parser.add_argument("--rate", type=positive(float), default=10,
+                        help="messages a second, room-wide")  # fmt: skip
+    parser.add_argument("--duration", type=positive(float), default=20,
+                        help="seconds of sending a round")  # fmt: skip
     parser.add_argument("--layer", choices=["redis", "pubsub"], help="steps 05 and 06")
     parser.add_argument("--ceiling", action="store_true",
-                        help="rounds of growing rate (x1.5) until one is not clean")  # fmt: skip
+                        help="rounds of growing rate, to the highest that stays clean")  # fmt: skip
     parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
-    in_memory = args.step.startswith(("03", "04"))
+    if not args.step.startswith(("04", "05", "06")):
+        sys.exit(f"The load test serves step 04, 05 or 06, not {args.step}")
+    if args.step.startswith("06") and args.clients > 16 * 250:
+        sys.exit("Step 06's clients come from 127.0.0.2 to 127.0.0.251: 4,000 at most")
+    in_memory = args.step.startswith("04")
     if in_memory and args.layer:
         sys.exit(f"Step {args.step} uses the in-memory layer: --layer is for steps 05 and 06")
     layer = "in-memory" if in_memory else args.layer or "redis"

@@ -138,6 +138,29 @@ def test_the_ceiling_is_the_best_clean_round():
     assert run.ceiling(rounds)["rate"] == 15
 
 
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["01"], "serves step 04, 05 or 06, not 01"),
+        (["06-deploy", "--clients", "5000"], "4,000 at most"),
+        (["04", "--layer", "pubsub"], "--layer is for steps 05 and 06"),
+    ],
+)
+def test_a_step_it_cannot_serve_is_refused(monkeypatch, argv, error):
+    monkeypatch.setattr(sys, "argv", ["run.py", *argv])
+    with pytest.raises(SystemExit, match=error):
+        run.main()
+
+
+@pytest.mark.parametrize("option", ["--clients", "--rate", "--duration"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_counts_and_times_must_be_above_zero(monkeypatch, capsys, option, value):
+    monkeypatch.setattr(sys, "argv", ["run.py", "04", option, value])
+    with pytest.raises(SystemExit):
+        run.main()
+    assert f"must be above zero, not {value}" in capsys.readouterr().err
+
+
 def test_a_rate_over_the_apps_limit_per_user_is_refused(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["run.py", "04", "--clients", "10", "--rate", "10"])
     with pytest.raises(SystemExit, match="at most 9 messages/s"):
