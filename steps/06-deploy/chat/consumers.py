@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 
@@ -73,7 +73,7 @@ def save_message(room, user, body):
     return message.seq, messages_frame([message])
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):
     """One websocket of one member in one room."""
 
     max_frame_chars = 4000
