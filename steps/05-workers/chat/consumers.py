@@ -208,7 +208,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def run_command(self, text):
         """Hand a slash command to the worker that runs it; the answer comes from there."""
         name, _args = commands.parse(text)
-        if name not in commands.WORKERS:
+        command = commands.COMMANDS.get(name)
+        if command is None:
             await self.send_error("No such command: /help lists them.")
             return
         job = {
@@ -218,7 +219,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "reply_to": self.channel_name,
             "text": text,
         }
-        if not await self.hand_over(commands.WORKERS[name], job):
+        if not await self.hand_over(command.worker, job):
             await self.send_error("Too busy for commands right now: try again in a moment.")
 
     async def receive_sync(self, content):
