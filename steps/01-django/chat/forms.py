@@ -14,10 +14,10 @@ class JoinRoomForm(forms.Form):
 
     def clean_code(self):
         code = self.cleaned_data["code"].lower()
-        self.room = Room.objects.filter(slug=code).first()
-        if self.room is None:
+        room = Room.objects.filter(slug=code).first()
+        if room is None:
             raise forms.ValidationError("There is no room with this code.")
-        return code
+        return room
 
 
 class DisplayNameForm(forms.Form):

@@ -39,7 +39,7 @@ def room_join(request):
     form = JoinRoomForm(request.POST)
     if not form.is_valid():
         return render_room_list(request, join_form=form)
-    return redirect(form.room)
+    return redirect(form.cleaned_data["code"])
 
 
 @require_http_methods(["GET", "POST"])

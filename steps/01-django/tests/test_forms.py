@@ -30,7 +30,7 @@ def test_message_form_strips_whitespace():
 def test_join_form_finds_the_room_case_insensitively(room):
     form = JoinRoomForm({"code": " LOBBY "})
     assert form.is_valid()
-    assert form.room == room
+    assert form.cleaned_data["code"] == room
 
 
 @pytest.mark.parametrize("code", ["nope", "not a slug!", ""])

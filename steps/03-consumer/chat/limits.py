@@ -51,7 +51,7 @@ class RateLimiter:
 
 # Websockets: the limits are per user, shared by all of their sockets, so opening
 # more tabs buys nothing. They live in this process's memory, like the in-memory
-# channel layer; step 05 moves them to Redis, shared by every process.
+# channel layer: one process only. With more, they belong in Redis, shared by all.
 SOCKETS_PER_USER = 10
 FRAMES_PER_USER = 10  # frames, valid or not...
 REFUSALS_PER_USER = 10  # ...then refusals with a warning, then the socket is closed...
@@ -84,7 +84,7 @@ def open_socket(user_id):
 
 def close_socket(user_id):
     # Forgotten with the last socket: reconnecting costs a user more than the few
-    # frames it buys, and step 06's nginx limits how fast anyone may connect.
+    # frames it buys, and a front server such as nginx can limit how fast anyone connects.
     limits = _users[user_id]
     limits.sockets -= 1
     if limits.sockets == 0:

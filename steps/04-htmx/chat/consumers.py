@@ -4,7 +4,7 @@ import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 
@@ -71,7 +71,7 @@ def save_message(room, user, body):
     return message.pk, messages_frame([message])
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):
     """One websocket of one member in one room."""
 
     max_frame_chars = 4000

@@ -33,7 +33,7 @@ def test_message_form_strips_whitespace():
 def test_join_form_finds_the_room_by_link_or_code(room, invite):
     form = JoinRoomForm({"invite": invite.format(code=room.invite_code)})
     assert form.is_valid()
-    assert form.room == room
+    assert form.cleaned_data["invite"] == room
 
 
 @pytest.mark.parametrize(

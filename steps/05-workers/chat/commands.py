@@ -1,16 +1,21 @@
-"""Slash commands: which worker runs each one, and the parts that need no database.
+"""Slash commands: what each one does, and which worker runs it.
 
-A message that starts with "/" is a command. The consumer hands it to the worker
-channel named here, and chat/workers.py runs it. No message starts with "/"
-unless a command wrote it, so nobody can type a fake dice roll.
+A message that starts with "/" is a command. The consumer looks its name up in
+COMMANDS and hands it to the worker channel named there; the worker reading that
+channel (chat/workers.py) runs it, and refuses a command meant for another one. No
+message starts with "/" unless a command wrote it, so nobody can type a fake dice roll.
 """
 
 import random
+from collections.abc import Callable
+from typing import NamedTuple
+
+from django.db.models import Count
+
+from . import presence
 
 QUICK = "chat-commands"  # quick jobs: a sync worker, since they use the ORM
 SLOW = "chat-reports"  # slow jobs, in a worker process of their own
-
-WORKERS = {"help": QUICK, "who": QUICK, "roll": QUICK, "summary": SLOW}
 
 HELP = """/help: this list
 /who: who is in the room
@@ -40,3 +45,53 @@ def parse_dice(args):
 
 def roll(count, sides, rng=random):
     return [rng.randint(1, sides) for _ in range(count)]
+
+
+# Each command takes the room, the user and the text after its name. It returns the
+# answer for the asker only, or a message it posted, which the whole room gets.
+
+
+def show_help(room, user, args):
+    return HELP
+
+
+def who_is_here(room, user, args):
+    return "Here now: " + ", ".join(presence.usernames(room.pk))
+
+
+def roll_dice(room, user, args):
+    try:
+        count, sides = parse_dice(args)
+    except ValueError as error:
+        return str(error)
+    dice = roll(count, sides)
+    total = f" = {sum(dice)}" if count > 1 else ""
+    # A message like any other, by the user who rolled: everyone sees it, now and later.
+    return room.post(user, f"/roll {count}d{sides} → {' + '.join(map(str, dice))}{total}")
+
+
+def summarize(room, user, args):
+    # The database counts, but it reads every message of the room to do it: the time
+    # grows with the room's history. That makes it a slow job, for the SLOW worker.
+    counts = list(
+        room.messages.values_list("author__username")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "author__username")
+    )
+    if not counts:
+        return "Nobody has written anything here yet."
+    lines = [f"{name}: {count}" for name, count in counts]
+    return f"{sum(count for _, count in counts)} messages\n" + "\n".join(lines)
+
+
+class Command(NamedTuple):
+    worker: str  # the channel of the worker that runs it, and of no other
+    run: Callable  # run(room, user, args)
+
+
+COMMANDS = {
+    "help": Command(QUICK, show_help),
+    "who": Command(QUICK, who_is_here),
+    "roll": Command(QUICK, roll_dice),
+    "summary": Command(SLOW, summarize),
+}

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 
@@ -72,7 +72,7 @@ def save_message(room, user, body):
     return message.seq, messages_frame([message])
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):
     """One websocket of one member in one room."""
 
     max_frame_chars = 4000
@@ -208,7 +208,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def run_command(self, text):
         """Hand a slash command to the worker that runs it; the answer comes from there."""
         name, _args = commands.parse(text)
-        if name not in commands.WORKERS:
+        command = commands.COMMANDS.get(name)
+        if command is None:
             await self.send_error("No such command: /help lists them.")
             return
         job = {
@@ -218,7 +219,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             "reply_to": self.channel_name,
             "text": text,
         }
-        if not await self.hand_over(commands.WORKERS[name], job):
+        if not await self.hand_over(command.worker, job):
             await self.send_error("Too busy for commands right now: try again in a moment.")
 
     async def receive_sync(self, content):

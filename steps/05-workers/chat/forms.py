@@ -15,10 +15,10 @@ class JoinRoomForm(forms.Form):
     def clean_invite(self):
         # The whole link (http://.../join/<code>/) or only the code after its last "/".
         code = self.cleaned_data["invite"].rstrip("/").rsplit("/", 1)[-1]
-        self.room = Room.objects.filter(invite_code=code).first()
-        if self.room is None:
+        room = Room.objects.filter(invite_code=code).first()
+        if room is None:
             raise forms.ValidationError("This invite link is not valid.")
-        return code
+        return room
 
 
 class MessageForm(forms.ModelForm):

@@ -1,6 +1,6 @@
 """Limits on what one user may do, so that guessing and flooding do not pay.
 
-They count in Django's cache, which is Redis from this step on: every process
+They count in Django's cache, which is Redis (settings.CACHES): every process
 sees the same counts, so a user's sockets share their limits wherever they are.
 """
 

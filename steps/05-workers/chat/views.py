@@ -56,8 +56,9 @@ def room_join(request):
     if not form.is_valid():
         count_join_failure(request.user)
         return render_room_list(request, join_form=form)
-    form.room.members.add(request.user)
-    return redirect(form.room)
+    room = form.cleaned_data["invite"]
+    room.members.add(request.user)
+    return redirect(room)
 
 
 @login_required
@@ -70,7 +71,7 @@ def invite(request, code):
     if not form.is_valid():
         count_join_failure(request.user)
         raise Http404("This invite link is not valid.")
-    room = form.room
+    room = form.cleaned_data["invite"]
     if request.method == "POST":
         room.members.add(request.user)
         return redirect(room)

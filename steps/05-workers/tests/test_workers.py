@@ -1,5 +1,7 @@
 import asyncio
+import json
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat import commands
-from chat.models import Message, Presence, Room
+from chat.models import Message, Presence
+from chat.routing import worker_channels
+from chat.workers import CommandWorker
 
 from .processes import STEP_DIR, django_env
 from .websockets import (
@@ -123,29 +127,32 @@ async def test_summary_counts_the_messages_per_author(lobby, room, alice, bob):
     assert await receive_reply(alice_tab) == ["3 messages", "alice: 2", "bob: 1"]
 
 
-def fill(room, author, count):
-    """Many messages at once, numbered as post() would number them."""
-    Message.objects.bulk_create(
-        Message(room=room, author=author, body="old news", seq=seq) for seq in range(1, count + 1)
-    )
-    Room.objects.filter(pk=room.pk).update(last_seq=count)
-
-
-async def test_a_slow_job_holds_up_neither_the_chat_nor_the_quick_commands(lobby, room, bob):
-    alice_tab, bob_tab = lobby
-    await database_sync_to_async(fill)(room, bob, 200_000)  # /summary reads every one
+async def test_summary_lists_equal_counts_by_name(lobby, room, alice, bob):
+    alice_tab, _ = lobby
+    for author in (bob, alice):
+        await database_sync_to_async(room.post)(author, "hi")
     await alice_tab.send_json_to(htmx_payload("/summary"))
-    await alice_tab.send_json_to(htmx_payload("/roll 3d6"))
-    await alice_tab.send_json_to(htmx_payload("still chatting"))
-    # The chat and the roll come first, in either order...
-    arrived = [*await receive_messages(alice_tab), *await receive_messages(alice_tab)]
-    assert "still chatting" in arrived
-    assert any(ROLL.match(text) for text in arrived)
-    # ...and the summary after them, from a worker process of its own. (It may have
-    # read the room before or after alice's two: it starts while they are sent.)
-    summary = await receive_reply(alice_tab)
-    assert summary[0] in ("200000 messages", "200001 messages", "200002 messages")
-    assert "bob: 200000" in summary
+    assert await receive_reply(alice_tab) == ["2 messages", "alice: 1", "bob: 1"]
+
+
+async def test_a_slow_job_holds_up_neither_the_chat_nor_the_quick_commands(lobby, workers):
+    alice_tab, _ = lobby
+    # The report worker busy with a long job, say a summary of years of history: here
+    # stopped outright, so that nothing depends on how long a real one takes.
+    reports = workers["reports"].process
+    reports.send_signal(signal.SIGSTOP)
+    try:
+        await alice_tab.send_json_to(htmx_payload("/summary"))
+        await alice_tab.send_json_to(htmx_payload("/roll 3d6"))
+        await alice_tab.send_json_to(htmx_payload("still chatting"))
+        # The chat and the roll come, in either order...
+        arrived = [*await receive_messages(alice_tab), *await receive_messages(alice_tab)]
+        assert "still chatting" in arrived
+        assert any(ROLL.match(text) for text in arrived)
+    finally:
+        reports.send_signal(signal.SIGCONT)
+    # ...and the summary once its worker goes on, since the job waited in Redis.
+    assert await receive_reply(alice_tab) == ["2 messages", "alice: 2"]
 
 
 async def send_job(channel, job):
@@ -174,8 +181,37 @@ async def test_a_malformed_job_is_logged_and_dropped_and_the_worker_goes_on(lobb
     assert "CommandWorker dropped a job that failed: {'type': 'command.run'}" in logs
     assert "CommandWorker dropped a job that failed: {'type': 'command.run', 'room': 'x'" in logs
     assert "PresenceWorker dropped a job that failed: {'type': 'presence.changed'}" in logs
-    assert "ReportWorker dropped a job it does not run: {'type': 'presence.prune'}" in logs
+    assert "CommandWorker dropped a job it does not run: {'type': 'presence.prune'}" in logs
     assert all(process.process.poll() is None for process in workers.values())
+
+
+def test_every_command_goes_to_a_channel_that_a_command_worker_reads():
+    for command in commands.COMMANDS.values():
+        assert worker_channels[command.worker].consumer_class is CommandWorker
+
+
+@pytest.mark.parametrize(
+    ("channel", "process", "elsewhere", "here", "answer"),
+    [
+        ("chat-reports", "reports", "/help", "/summary", "Nobody has written anything here yet."),
+        ("chat-commands", "worker", "/summary", "/help", "/help: this list"),
+    ],
+)
+async def test_a_worker_runs_only_the_commands_meant_for_its_channel(
+    room, alice, workers, channel, process, elsewhere, here, answer
+):
+    layer = get_channel_layer()
+    answers = await layer.new_channel()  # where the worker's answers go
+    job = {"type": "command.run", "room": room.pk, "user": alice.pk, "reply_to": answers}
+    refused = {**job, "text": elsewhere}
+    await send_job(channel, refused)
+    await send_job(channel, {**job, "text": here})
+    log = f"CommandWorker dropped a command not meant for it: {refused!r}"
+    await asyncio.to_thread(workers[process].wait_for_log, log)
+    # The first answer is to the command meant for this worker: the other got none.
+    async with asyncio.timeout(10):
+        reply = await layer.receive(answers)
+    assert answer in json.loads(reply["frame"])["html"]
 
 
 async def test_a_burst_of_arrivals_costs_each_member_few_presence_frames(room, alice):
@@ -256,7 +292,7 @@ async def test_a_bad_sync_gets_an_error(room, alice, after):
 
 async def test_a_full_worker_queue_is_an_error_and_a_warning(room, alice, monkeypatch, caplog):
     # A channel nobody reads, filled to the layer's capacity: the next job is refused.
-    monkeypatch.setitem(commands.WORKERS, "help", "chat-nobody-reads")
+    monkeypatch.setitem(commands.COMMANDS, "help", commands.Command("chat-nobody-reads", None))
     for _ in range(settings.CHANNEL_LAYERS["default"]["CONFIG"]["capacity"]):
         await send_job("chat-nobody-reads", {"type": "command.run"})
     tab = await join(alice)

@@ -1,7 +1,7 @@
 """Settings for Backchat, from the environment: the same code on a laptop and a server.
 
-Production needs at least DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; the reference
-page lists every variable. DJANGO_DEBUG=1 is for a laptop only.
+Production needs at least DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; the variables
+read below are all there is. DJANGO_DEBUG=1 is for a laptop only.
 """
 
 import os

@@ -3,10 +3,9 @@ import json
 import logging
 from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 
@@ -73,7 +72,7 @@ def save_message(room, user, body):
     return message.seq, messages_frame([message])
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(AsyncWebsocketConsumer):
     """One websocket of one member in one room."""
 
     max_frame_chars = 4000
@@ -209,7 +208,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def run_command(self, text):
         """Hand a slash command to the worker that runs it; the answer comes from there."""
         name, _args = commands.parse(text)
-        if name not in commands.WORKERS:
+        command = commands.COMMANDS.get(name)
+        if command is None:
             await self.send_error("No such command: /help lists them.")
             return
         job = {
@@ -219,7 +219,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             "reply_to": self.channel_name,
             "text": text,
         }
-        if not await self.hand_over(commands.WORKERS[name], job):
+        if not await self.hand_over(command.worker, job):
             await self.send_error("Too busy for commands right now: try again in a moment.")
 
     async def receive_sync(self, content):
@@ -251,15 +251,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # Handlers for group events; the layer calls them by the event's "type".
 
-    # Events that only pass a finished frame on: they never touch the database.
-    FORWARDING = {"chat.message", "chat.presence", "chat.reply"}
-
     async def dispatch(self, message):
-        # Before every event, Channels closes stale database connections in a worker
-        # thread: a thread hop for each delivery, a third of a Daphne's CPU under load.
-        # Forwarding needs no database, so it goes straight to its handler.
-        if message["type"] in self.FORWARDING:
-            await getattr(self, get_handler_name(message))(message)
+        # Before every handler, Channels closes stale database connections, in the
+        # thread that runs the database work: a trip there and back for each event.
+        # The events that only pass a finished frame on never touch the database.
+        forward = {
+            "chat.message": self.chat_message,
+            "chat.presence": self.chat_presence,
+            "chat.reply": self.chat_reply,
+        }.get(message["type"])
+        if forward:
+            await forward(message)
         else:
             await super().dispatch(message)
 

@@ -9,6 +9,6 @@ websocket_urlpatterns = [
 # Which worker reads which channel, for `manage.py runworker <channel>`.
 worker_channels = {
     commands.QUICK: workers.CommandWorker.as_asgi(),
-    commands.SLOW: workers.ReportWorker.as_asgi(),
+    commands.SLOW: workers.CommandWorker.as_asgi(),  # the same, in a process of its own
     presence.WORKER: workers.PresenceWorker.as_asgi(),
 }

@@ -5,9 +5,8 @@
 
 backchat/asgi.py routes each channel to its worker. A job is a message sent to
 the channel; its "type" names the method that runs it, as for group events, and
-each worker lists the types it accepts in `jobs`. The reference page documents
-every message. A job that is unknown or malformed is logged and dropped: the
-worker carries on with the next one.
+each worker lists the types it accepts in `jobs`. A job that is unknown or
+malformed is logged and dropped: the worker carries on with the next one.
 """
 
 import asyncio
@@ -21,7 +20,7 @@ from django.conf import settings
 from . import commands, presence
 from .consumers import room_group
 from .fragments import messages_frame, presence_frame, reply_frame
-from .models import Room
+from .models import Message, Room
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +34,9 @@ def handler_for(worker, job):
 
 
 class CommandWorker(SyncConsumer):
-    """Runs slash commands. They use the ORM, so this is a sync consumer: Channels runs
-    each job in a thread, and the job calls the channel layer through async_to_sync."""
+    """Runs the slash commands that commands.COMMANDS sends to the channel it reads.
+    They use the ORM, so this is a sync consumer: Channels runs each job in a thread,
+    and the job calls the channel layer through async_to_sync."""
 
     jobs = {"command.run"}
 
@@ -50,57 +50,35 @@ class CommandWorker(SyncConsumer):
             logger.exception("%s dropped a job that failed: %r", type(self).__name__, job)
 
     def command_run(self, job):
+        name, args = commands.parse(job["text"])
+        command = commands.COMMANDS.get(name)
+        # The channel this job came in on, as routed: each command runs on its own only.
+        if command is None or command.worker != self.scope["channel"]:
+            logger.error("%s dropped a command not meant for it: %r", type(self).__name__, job)
+            return
         # Time has passed since the consumer took the command: ask the database again.
         room = Room.objects.filter(pk=job["room"]).first()
         user = room.members.filter(pk=job["user"], is_active=True).first() if room else None
         if user is None:
             return  # the room, or the user's place in it, is gone
-        name, args = commands.parse(job["text"])
-        answer = getattr(self, f"run_{name}")(room, user, args)
-        if answer:
+        answer = command.run(room, user, args)
+        if isinstance(answer, Message):
+            self.broadcast(answer)
+        else:
             self.reply(job["reply_to"], answer)
+
+    def broadcast(self, message):
+        """Send a saved message to the whole room, numbered like any other."""
+        async_to_sync(self.channel_layer.group_send)(
+            room_group(message.room_id),
+            {"type": "chat.message", "seq": message.seq, "frame": messages_frame([message])},
+        )
 
     def reply(self, channel, text):
         """Send the text to one socket only: the one that asked."""
         async_to_sync(self.channel_layer.send)(
             channel, {"type": "chat.reply", "frame": reply_frame(text)}
         )
-
-    def run_help(self, room, user, args):
-        return commands.HELP
-
-    def run_who(self, room, user, args):
-        return "Here now: " + ", ".join(presence.usernames(room.pk))
-
-    def run_roll(self, room, user, args):
-        try:
-            count, sides = commands.parse_dice(args)
-        except ValueError as error:
-            return str(error)
-        dice = commands.roll(count, sides)
-        total = f" = {sum(dice)}" if count > 1 else ""
-        # A message like any other, saved then broadcast: everyone sees the roll.
-        message = room.post(user, f"/roll {count}d{sides} → {' + '.join(map(str, dice))}{total}")
-        async_to_sync(self.channel_layer.group_send)(
-            room_group(room.pk),
-            {"type": "chat.message", "seq": message.seq, "frame": messages_frame([message])},
-        )
-        return None
-
-
-class ReportWorker(CommandWorker):
-    """Runs the slow commands, in a process of its own: sync consumers in one process
-    share one thread, so a slow job there would hold up the quick ones."""
-
-    def run_summary(self, room, user, args):
-        counts = {}
-        # Every message of the room, read in chunks: this is the slow part.
-        for author in room.messages.values_list("author__username", flat=True).iterator():
-            counts[author] = counts.get(author, 0) + 1
-        if not counts:
-            return "Nobody has written anything here yet."
-        lines = [f"{name}: {n}" for name, n in sorted(counts.items(), key=lambda c: -c[1])]
-        return f"{sum(counts.values())} messages\n" + "\n".join(lines)
 
 
 class PresenceWorker(AsyncConsumer):

@@ -3,7 +3,7 @@ each on a free port, and a fresh secret key.
 
     python deploy/local.py 8000 /tmp/backchat-run   # prints it as JSON
 
-`nox -s serve -- 06` and the tests use it; on a server, or in containers, the same
+A laptop and the tests run the stack with it; on a server, or in containers, the same
 variables are set by hand (see compose.yaml and deploy/systemd/).
 """
 
