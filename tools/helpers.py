@@ -131,12 +131,12 @@ def stop(process, timeout=10):
 
 
 @contextmanager
-def serving(args, port, **popen):
+def serving(args, port, timeout=60, **popen):
     """Start a server; yield it once it listens on port; stop it on every path, a failed
     start included."""
     process = subprocess.Popen(args, **popen)
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, timeout)
         yield process
     finally:
         stop(process)
