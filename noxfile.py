@@ -41,15 +41,14 @@ CONSTRAINTS = "constraints.txt"  # the one lock file for every step and tool
 # if the workshop supports it, else the first supported one found (`nox -s doctor` says
 # which). Given as a path, nox uses exactly that one; a version nox says it cannot find.
 try:
-    PYTHON_VERSION, _found = helpers.session_python()
+    PYTHON_VERSION, PYTHON_FOUND = helpers.session_python()
 except ValueError as error:
     sys.exit(str(error))
-PYTHON = _found or PYTHON_VERSION
+PYTHON = PYTHON_FOUND or PYTHON_VERSION
 # `nox -s compat`: the other supported Pythons, where they are found.
 OTHER_PYTHONS = [v for v in helpers.SUPPORTED_PYTHONS if v != PYTHON_VERSION]
 
 STEPS = stepdiff.list_steps(ROOT)  # 01-django, 02-auth, ...
-step_number = helpers.step_number
 
 
 def install_step(session, step):
@@ -92,7 +91,7 @@ def make_step_session(step):
         test_step(session, step)
 
     session_func.__doc__ = f"Run the tests of steps/{step} (Python {PYTHON_VERSION})."
-    return nox.session(name=f"step{step_number(step)}", python=PYTHON)(session_func)
+    return nox.session(name=f"step{helpers.step_number(step)}", python=PYTHON)(session_func)
 
 
 for _step in STEPS:
@@ -105,7 +104,7 @@ def compat_runs():
     can run it. A Python that is missing gets python=False: its run skips, saying why."""
     runs = [(helpers.find_python(v) or False, v, "locked") for v in OTHER_PYTHONS]
     newer = helpers.SUPPORTED_PYTHONS[helpers.SUPPORTED_PYTHONS.index("3.12") :]
-    found = [(_found, PYTHON_VERSION)] + [(python, v) for python, v, _ in runs]
+    found = [(PYTHON_FOUND, PYTHON_VERSION)] + [(python, v) for python, v, _ in runs]
     python, version = next(((p, v) for p, v in found if p and v in newer), (False, newer[0]))
     return [*runs, (python, version, "latest")]
 
@@ -422,5 +421,5 @@ def lock(session):
 
 
 # Plain `nox` runs what CI needs.
-step_sessions = [f"step{step_number(step)}" for step in STEPS]
+step_sessions = [f"step{helpers.step_number(step)}" for step in STEPS]
 nox.options.sessions = ["lint", "check", *step_sessions, "multihost", "docs"]
