@@ -387,13 +387,25 @@ def lint(session):
     session.run("ruff", "format", "--check", *LINTED)
 
 
+PYTHONS_TEST = "tools/tests/test_pythons.py"  # nox -s pythons runs it, not nox -s check
+
+
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
     # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests.
     session.install("pytest", "pip", "websockets", "psutil", "-c", CONSTRAINTS)
-    session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", f"--ignore={PYTHONS_TEST}", "tools/tests")
     session.run("python", "tools/check.py")
+
+
+# Not in plain `nox`, which must pass where only one Python is there; .ci/run runs it.
+@nox.session(python=PYTHON)
+def pythons(session):
+    """Prove any Python from 3.11: step 01's tests through nox on a PATH whose only Python
+    is 3.12, then 3.13 (both must be here), and BACKCHAT_PYTHON's choice."""
+    session.install("pytest", "-c", CONSTRAINTS)
+    session.run("pytest", "-p", "no:cacheprovider", PYTHONS_TEST, *session.posargs)
 
 
 @nox.session(python=False)  # needs uv on PATH
