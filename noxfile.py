@@ -4,7 +4,8 @@ Examples:
     nox -s doctor            is this machine ready for the workshop?
     nox -s step01            test one step in a fresh environment
     nox -s serve -- 04       migrate, seed and serve step 04 on http://127.0.0.1:8000
-    nox -s compat            test every step on Python 3.12 and 3.13
+    nox -s compat            test every step on the other Pythons here, and on the newest Django
+    nox -s busy              every step's tests while both cores are kept busy
     nox -s wheelhouse        every wheel the workshop needs, for a class with no network
                              (`-- --platform all --python all`: for every laptop)
     nox -s loadtest -- 06    how many clients, how fast: step 06 under load, with a baseline
@@ -14,12 +15,18 @@ Examples:
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
+
+ROOT = Path(__file__).parent
+sys.path.insert(0, str(ROOT / "tools"))  # the one way to import the tools' modules
+import helpers  # noqa: E402
+import stepdiff  # noqa: E402
 
 nox.needs_version = ">=2025.10.14"  # for download_python
 nox.options.default_venv_backend = "uv|virtualenv"  # uv when installed: much faster
@@ -28,17 +35,20 @@ nox.options.error_on_missing_interpreters = True
 nox.options.download_python = "never"
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 
-ROOT = Path(__file__).parent
 CONSTRAINTS = "constraints.txt"  # the one lock file for every step and tool
-PYTHON = "3.11"  # the minimum the workshop supports
-COMPAT_PYTHONS = ["3.12", "3.13"]
 
-# The steps are the directories in steps/: 01-django, 02-auth, ...
-STEPS = sorted(p.name for p in (ROOT / "steps").iterdir() if (p / "requirements.txt").is_file())
+# Every session runs on one Python: BACKCHAT_PYTHON=X.Y if set, else the one running nox
+# if the workshop supports it, else the first supported one found (`nox -s doctor` says
+# which). Given as a path, nox uses exactly that one; a version nox says it cannot find.
+try:
+    PYTHON_VERSION, PYTHON_FOUND = helpers.session_python()
+except ValueError as error:
+    sys.exit(str(error))
+PYTHON = PYTHON_FOUND or PYTHON_VERSION
+# `nox -s compat`: the other supported Pythons, where they are found.
+OTHER_PYTHONS = [v for v in helpers.SUPPORTED_PYTHONS if v != PYTHON_VERSION]
 
-
-def step_number(step):
-    return step.split("-")[0]
+STEPS = stepdiff.list_steps(ROOT)  # 01-django, 02-auth, ...
 
 
 def install_step(session, step):
@@ -56,6 +66,11 @@ def test_step(session, step, browser=True):
     Arguments after `--` go to every pytest run: `nox -s step04 -- -x -k idle`.
     """
     install_step(session, step)
+    run_tests(session, step, browser)
+
+
+def run_tests(session, step, browser=True):
+    """Run a step's tests in the session's environment, as test_step says."""
     with session.chdir(f"steps/{step}"):
         # With a filter such as `-- -k name`, one of the two runs may select nothing.
         ok = [0, 5] if session.posargs else [0]
@@ -75,50 +90,117 @@ def make_step_session(step):
     def session_func(session):
         test_step(session, step)
 
-    session_func.__doc__ = f"Run the tests of steps/{step} (Python {PYTHON})."
-    return nox.session(name=f"step{step_number(step)}", python=PYTHON)(session_func)
+    session_func.__doc__ = f"Run the tests of steps/{step} (Python {PYTHON_VERSION})."
+    return nox.session(name=f"step{helpers.step_number(step)}", python=PYTHON)(session_func)
 
 
 for _step in STEPS:
     make_step_session(_step)
 
 
-def python_exists(version):
-    """True if `pythonX.Y` runs here. (An inactive pyenv shim is found but does not run.)"""
-    exe = shutil.which(f"python{version}")
-    return exe is not None and subprocess.run([exe, "-c", ""], capture_output=True).returncode == 0
+def compat_runs():
+    """(python, version, django) for `nox -s compat`: each other supported Python with the
+    lock's Django, and the newest Django (6.x needs Python 3.12) on the first Python that
+    can run it. A Python that is missing gets python=False: its run skips, saying why."""
+    runs = [(helpers.find_python(v) or False, v, "locked") for v in OTHER_PYTHONS]
+    newer = helpers.SUPPORTED_PYTHONS[helpers.SUPPORTED_PYTHONS.index("3.12") :]
+    found = [(PYTHON_FOUND, PYTHON_VERSION)] + [(python, v) for python, v, _ in runs]
+    python, version = next(((p, v) for p, v in found if p and v in newer), (False, newer[0]))
+    return [*runs, (python, version, "latest")]
 
 
-# Where an interpreter is missing the session gets python=False and skips with a reason.
+COMPAT_RUNS = compat_runs()
+
+
 @nox.session
 @nox.parametrize(
-    ("python", "version"),
-    [(v if python_exists(v) else False, v) for v in COMPAT_PYTHONS],
-    ids=COMPAT_PYTHONS,
+    ("python", "version", "django"),
+    COMPAT_RUNS,
+    ids=[version if django == "locked" else "django-latest" for _, version, django in COMPAT_RUNS],
 )
-def compat(session, version):
-    """Run every step's tests but the browser's on Python 3.12 and 3.13 (skipped loudly
-    where missing)."""
+def compat(session, version, django):
+    """Every step's tests on each other supported Python, and on the newest Django.
+
+    The browser's tests apart. A Python that is missing is skipped, saying so; the newest
+    Django's run prints which steps pass on it, and never fails."""
     if not session.python:
         session.skip(
             f"Python {version} was not found, so the steps were NOT tested on it; install it "
-            f"(pyenv users: make it active, e.g. `pyenv global 3.11 {version}`)"
+            f"(pyenv users: make it active, e.g. `pyenv global {PYTHON_VERSION} {version}`)"
         )
-    # One environment for all steps: the pins are shared, so later steps only add packages.
     # The browser tests run JavaScript, nginx and servers rather than new Python: they run
-    # once, on 3.11 (`nox`), which keeps CI well under 20 minutes on two cores.
+    # once, on the sessions' Python (`nox`), which keeps CI well under 20 minutes on two cores.
+    if django == "latest":
+        test_latest_django(session, version)
+        return
+    # One environment for all steps: the pins are shared, so later steps only add packages.
     for step in STEPS:
         session.log(f"--- steps/{step} on Python {version} ---")
         test_step(session, step, browser=False)
 
 
-def find_step(arg):
-    """Accept `1`, `01`, `01-django` or `step01`; return `01-django` or None."""
+def test_latest_django(session, version):
+    """Every step's tests but the browser's on the newest Django release: a summary of
+    which pass, and success whatever it says (the workshop pins Django 5.2 LTS)."""
+    for step in STEPS:  # one environment, all steps' pins, then Django past the lock
+        install_step(session, step)
+    session.install("--upgrade", "django")
+    django = session.run(
+        "python", "-c", "import django; print(django.__version__)", silent=True
+    ).strip()
+    results = {}
     for step in STEPS:
-        number = step_number(step)
-        if arg in (step, number, number.lstrip("0"), f"step{number}"):
-            return step
-    return None
+        session.log(f"--- steps/{step} on Django {django}, Python {version} ---")
+        try:
+            run_tests(session, step, browser=False)
+            results[step] = "pass"
+        except CommandFailed:
+            results[step] = "FAIL"
+    session.log(f"Django {django} (not the workshop's pin), Python {version}, no browser tests:")
+    for step, result in results.items():
+        session.log(f"    {result:<4}  steps/{step}")
+    if "FAIL" in results.values():
+        session.log("Failures on the newest Django do not fail the build: see the output above.")
+
+
+# A CPU burner: it spins until its parent (the session) is gone, even if nox is killed.
+BURNER = """import os, sys
+parent = int(sys.argv[1])
+while os.getppid() == parent:
+    sum(range(100_000))
+"""
+
+
+# Not in plain `nox`: .ci/run runs it once.
+@nox.session(python=PYTHON)
+def busy(session):
+    """Every step's tests, browser tests too, while a process per core keeps the CPU busy,
+    as on a laptop in a video call: tests that wait for events pass, lucky ones do not."""
+    cores = os.cpu_count() or 2
+    burners = []
+    try:
+        for _ in range(cores):
+            args = [sys.executable, "-c", BURNER, str(os.getpid())]
+            burners.append(subprocess.Popen(args, stdin=subprocess.DEVNULL))
+        session.log(f"{cores} processes keep the {cores} cores busy")
+        times = {}
+        for step in STEPS:
+            started = time.monotonic()
+            test_step(session, step)
+            times[step] = time.monotonic() - started
+        for step, seconds in times.items():
+            session.log(f"    steps/{step}: {seconds:.0f} s with every core busy")
+    finally:
+        for burner in burners:
+            helpers.stop(burner)
+
+
+def find_step(session, arg):
+    """`1`, `01`, `01-django` or `step01` -> `01-django`; the session stops on another."""
+    try:
+        return helpers.find_step(arg, ROOT)
+    except ValueError as error:
+        session.error(str(error))
 
 
 REDIS_MISSING = """steps/{step} needs Redis, and redis-server was not found. Install it:
@@ -127,21 +209,13 @@ REDIS_MISSING = """steps/{step} needs Redis, and redis-server was not found. Ins
 or set REDIS_URL to a Redis that runs elsewhere (redis://host:6379/0)."""
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 # Serving needs no particular Python: use the one running nox (3.11 or newer).
 @nox.session(python=None)
 def serve(session):
     """Migrate, seed and serve a step: `nox -s serve -- 01` (PORT overrides 8000)."""
     if len(session.posargs) != 1:
         session.error(f"Which step? For example: nox -s serve -- 01   (steps: {', '.join(STEPS)})")
-    step = find_step(session.posargs[0])
-    if step is None:
-        session.error(f"No step {session.posargs[0]!r}. The steps are: {', '.join(STEPS)}")
+    step = find_step(session, session.posargs[0])
     port = os.environ.get("PORT", "8000")
     install_step(session, step)
     run_dir = str(Path(session.create_tmp()).resolve())  # before chdir: the path stays right
@@ -161,8 +235,7 @@ def serve(session):
 
 def serve_processes(session, step, port, env):
     """Run every line of the step's Procfile with honcho: a private Redis unless REDIS_URL."""
-    lines = Path("Procfile").read_text(encoding="utf-8").splitlines()
-    names = [line.split(":")[0] for line in lines if line and not line.startswith("#")]
+    names = list(helpers.procfile("Procfile"))
     env = {"PORT": port} | env
     if os.environ.get("REDIS_URL"):
         names.remove("redis")
@@ -170,7 +243,7 @@ def serve_processes(session, step, port, env):
     elif shutil.which("redis-server") is None:
         session.error(REDIS_MISSING.format(step=step))
     elif "REDIS_URL" not in env:
-        redis_port = free_port()
+        redis_port = helpers.free_port()
         env |= {"REDIS_PORT": str(redis_port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ with {', '.join(names)}")
     session.log("Each line of output starts with its process's name; Ctrl-C stops them all.")
@@ -179,7 +252,8 @@ def serve_processes(session, step, port, env):
 
 @nox.session(python=False)  # only the standard library: it runs before anything is installed
 def doctor(session):
-    """Check this machine for the workshop: Python 3.11, Redis, nginx, a browser, a free port."""
+    """Check this machine for the workshop: the sessions' Python, Redis, nginx, a browser, a
+    free port."""
     session.run(sys.executable, "tools/doctor.py", external=True)
 
 
@@ -190,9 +264,9 @@ LOADTEST_TOOLS = ["websockets", "psutil", "py-spy"]  # its clients, CPU and memo
 @nox.session(python=PYTHON)
 def loadtest(session):
     """Load-test a served step: `nox -s loadtest -- 06 --clients 200` (tools/loadtest/run.py)."""
-    step = find_step(session.posargs[0]) if session.posargs else None
-    if step is None:
+    if not session.posargs:
         session.error("Which step? For example: nox -s loadtest -- 04 --clients 200")
+    step = find_step(session, session.posargs[0])
     install_step(session, step)
     session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)
     session.chdir(f"steps/{step}")
@@ -207,10 +281,10 @@ def figures(session):
     results.unlink(missing_ok=True)
     configurations = [("04", []), ("05", []), ("06", []), ("06", ["--layer", "pubsub"])]
     for number, _ in configurations:  # one environment: the steps share one lock file
-        install_step(session, find_step(number))
+        install_step(session, find_step(session, number))
     session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)
     for number, layer in configurations:
-        step = find_step(number)
+        step = find_step(session, number)
         with session.chdir(f"steps/{step}"):
             record = [*layer, "--record", str(results)]
             for clients in ("50", "200", "500"):
@@ -230,11 +304,10 @@ def wheelhouse(session):
     session.run("python", "tools/wheelhouse.py", *session.posargs)
 
 
-OFFLINE = """set -e
-python3.11 -m venv "$TMP/venv"
-"$TMP/venv/bin/pip" install --quiet --no-index --find-links "$KIT" nox uv
-export PATH="$TMP/venv/bin:$PATH" UV_CACHE_DIR="$TMP/uv-cache"
-export UV_OFFLINE=1 UV_NO_INDEX=1 UV_FIND_LINKS="$KIT" PIP_NO_INDEX=1 PIP_FIND_LINKS="$KIT"
+# The kit's install as its README.md gives it, with nox's caches in the session's tmp.
+OFFLINE = f"""set -e
+{helpers.OFFLINE_INSTALL.format(python='"$PYTHON"', venv='"$TMP/venv"', kit='"$KIT"')}
+export UV_CACHE_DIR="$TMP/uv-cache"
 nox --envdir "$TMP/envs" --install-only
 nox --envdir "$TMP/envs" -s step01
 """
@@ -265,7 +338,7 @@ def offline(session):
     kit = tmp / "wheelhouse"
     session.run("python", "tools/wheelhouse.py", str(kit))
     # A network namespace of its own: no interface but a loopback that is down.
-    env = {"TMP": str(tmp), "KIT": str(kit)}
+    env = {"TMP": str(tmp), "KIT": str(kit), "PYTHON": PYTHON}
     session.run("unshare", "--net", "bash", "-c", OFFLINE, env=env, external=True)
 
 
@@ -273,10 +346,7 @@ def offline(session):
 @nox.session(python=PYTHON)
 def screenshots(session):
     """Retake the docs' screenshot of every step, or of some: `nox -s screenshots -- 02`."""
-    for arg in session.posargs:
-        if find_step(arg) is None:
-            session.error(f"No step {arg!r}. The steps are: {', '.join(STEPS)}")
-    steps = [find_step(arg) for arg in session.posargs] or STEPS
+    steps = [find_step(session, arg) for arg in session.posargs] or STEPS
     session.install("playwright", "-c", CONSTRAINTS)
     # One environment, steps in order: the pins are shared, so later steps only add packages.
     for step in steps:
@@ -317,31 +387,51 @@ def lint(session):
     session.run("ruff", "format", "--check", *LINTED)
 
 
+PYTHONS_TEST = "tools/tests/test_pythons.py"  # nox -s pythons runs it, not nox -s check
+
+
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
     # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests.
     session.install("pytest", "pip", "websockets", "psutil", "-c", CONSTRAINTS)
-    session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", f"--ignore={PYTHONS_TEST}", "tools/tests")
     session.run("python", "tools/check.py")
+
+
+# Not in plain `nox`, which must pass where only one Python is there; .ci/run runs it.
+@nox.session(python=PYTHON)
+def pythons(session):
+    """Prove any Python from 3.11: step 01's tests through nox on a PATH whose only Python
+    is 3.12, then 3.13 (both must be here), and BACKCHAT_PYTHON's choice."""
+    session.install("pytest", "-c", CONSTRAINTS)
+    session.run("pytest", "-p", "no:cacheprovider", PYTHONS_TEST, *session.posargs)
 
 
 @nox.session(python=False)  # needs uv on PATH
 def lock(session):
-    """Re-pin constraints.txt from every step's requirements and the tools'."""
+    """Re-pin constraints.txt from every step's requirements and the tools', for every
+    supported Python."""
     inputs = [
         "tools/requirements.in",
         *sorted(str(p) for p in ROOT.glob("steps/*/requirements*.txt")),
     ]
+    oldest = helpers.SUPPORTED_PYTHONS[0]  # --universal: this one and every later one
     session.run(
-        "uv", "pip", "compile", "--universal", "--python-version", PYTHON,
+        "uv", "pip", "compile", "--universal", "--python-version", oldest,
         "--custom-compile-command", "nox -s lock",
         *inputs, "-o", CONSTRAINTS, *session.posargs,
         silent=True,
     )  # fmt: skip
-    session.log(f"Wrote {CONSTRAINTS}: review the changes with `git diff {CONSTRAINTS}`.")
+    for version in helpers.SUPPORTED_PYTHONS:  # the pins must resolve on each, as they are
+        session.run("uv", "pip", "compile", "--quiet", "--python-version", version,
+                    "-c", CONSTRAINTS, *inputs, "-o", os.devnull)  # fmt: skip
+    session.log(
+        f"Wrote {CONSTRAINTS}, which resolves on Python {', '.join(helpers.SUPPORTED_PYTHONS)}"
+    )
+    session.log(f"Review the changes with `git diff {CONSTRAINTS}`.")
 
 
 # Plain `nox` runs what CI needs.
-step_sessions = [f"step{step_number(step)}" for step in STEPS]
+step_sessions = [f"step{helpers.step_number(step)}" for step in STEPS]
 nox.options.sessions = ["lint", "check", *step_sessions, "multihost", "docs"]

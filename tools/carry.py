@@ -22,6 +22,7 @@ import argparse
 import subprocess
 import sys
 
+import helpers
 import stepdiff
 
 ROOT = stepdiff.ROOT
@@ -31,15 +32,6 @@ def git(*args, stdin=None):
     return subprocess.run(
         ["git", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, check=False
     )
-
-
-def find_step(arg, steps):
-    """`2`, `02` or `02-auth` -> `02-auth`."""
-    for step in steps:
-        number = step.split("-")[0]
-        if arg in (step, number, number.lstrip("0")):
-            return step
-    sys.exit(f"No step {arg!r}. The steps are: {', '.join(steps)}")
 
 
 def retarget(patch, old, new):
@@ -103,8 +95,11 @@ def main(argv=None):
     parser.add_argument("step", help="the step that holds the fix: 2, 02 or 02-auth")
     parser.add_argument("--dry-run", action="store_true", help="check only, change nothing")
     args = parser.parse_args(argv)
+    try:
+        source = helpers.find_step(args.step)
+    except ValueError as error:
+        sys.exit(str(error))
     steps = stepdiff.list_steps()
-    source = find_step(args.step, steps)
     later = steps[steps.index(source) + 1 :]
     if not later:
         print(f"steps/{source} is the last step: there is nowhere to carry the change.")

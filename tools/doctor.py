@@ -14,16 +14,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import helpers
+
+ROOT = helpers.ROOT
 MIN_FREE_DISK = 2 * 1024**3  # the step environments, a browser, the docs: about 1.5 GiB
 
 # One fix per need and system. WSL is Debian or Ubuntu inside Windows.
 FIXES = {
     "python": {
-        "debian": "sudo apt-get install python3.11 (or: uv python install 3.11)",
-        "macos": "brew install python@3.11",
-        "other": "install Python 3.11 from python.org, or: uv python install 3.11",
+        "debian": "sudo apt-get install python3 (3.11 or newer; or: uv python install 3.13)",
+        "macos": "brew install python@3.13",
+        "other": "install Python 3.11 to 3.14 from python.org, or: uv python install 3.13",
     },
+    "compat": {"any": "install more of them (pyenv: make them active, `pyenv global 3.11 3.12`)"},
     "uv": {"any": "python3 -m pip install uv   (nox works without it, only slower)"},
     "redis": {
         "debian": "sudo apt-get install redis-server",
@@ -96,20 +99,36 @@ def playwright_chromium():
     return next((str(d) for cache in caches for d in sorted(cache.glob("chromium-*"))), None)
 
 
+def session_python():
+    """(X.Y, what it is, where) of the Python the nox sessions will run on, chosen as the
+    noxfile chooses it. Run by `nox -s doctor`, "this Python" is the one running nox."""
+    try:
+        version, executable = helpers.session_python()
+    except ValueError as error:
+        return None, str(error), None
+    if os.environ.get(helpers.CHOOSE_PYTHON):
+        why = f"{helpers.CHOOSE_PYTHON} chooses it"
+    elif executable == sys.executable:
+        why = "the one running this"
+    else:
+        why = f"this one is {helpers.running_python()}"
+    return version, f"Python {version}, which every nox session runs on ({why})", executable
+
+
 def checks():
     """(need, what it is for, what was found, ok): one a need."""
     port = int(os.environ.get("PORT", "8000"))
     postgres_bins = sorted(str(p) for p in Path("/usr/lib/postgresql").glob("*/bin"))
-    browser = (
-        os.environ.get("CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or playwright_chromium()
-    )
+    browser = helpers.chromium() or playwright_chromium()
     free = shutil.disk_usage(ROOT).free
+    version, python, python_found = session_python()
+    others = [v for v in helpers.SUPPORTED_PYTHONS if v != version]
+    others_found = [v for v in others if helpers.find_python(v)]
     found = [
-        ("python", "Python 3.11, which every nox session runs on", runs("python3.11")),
+        ("python", python, python_found),
         (None, f"this Python, {platform.python_version()}", sys.executable),
+        ("compat", f"other supported Pythons, for nox -s compat ({', '.join(others)})",
+         ", ".join(others_found) or None),
         ("uv", "uv, which makes each session's environment in seconds", runs("uv")),
         ("redis", "Redis, for steps 05 and 06", find("redis-server")),
         ("nginx", "nginx, for step 06", find("nginx", "/usr/sbin", "/usr/local/sbin")),
@@ -130,7 +149,7 @@ def main():
         if ok:
             print(f"ok       {what}{detail}")
             continue
-        optional = need in ("postgresql", "uv")
+        optional = need in ("postgresql", "uv", "compat")
         failed = failed or not optional
         print(f"{'optional' if optional else 'MISSING '} {what}{detail}")
         print(f"         fix: {fix(need)}")

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import helpers
 import stepdiff
 
 ROOT = stepdiff.ROOT
@@ -105,15 +105,6 @@ SCENES = {
     },
 }
 
-# A closed network: no updates, sync, translation or other calls home.
-CHROMIUM_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-sync",
-    "--disable-features=Translate,OptimizationHints,MediaRouter",
-    "--no-first-run",
-]
 TIMEOUT_MS = 10_000
 
 
@@ -145,12 +136,6 @@ def record_hash(root, step, digest):
     (root / SOURCES).write_text(json.dumps(hashes, indent=2, sort_keys=True) + "\n")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def step_env(step_dir, port):
     """The environment that serves the copy on `port`: the step's own settings, and
     from step 05 a private Redis; step 06 says itself what its stack needs."""
@@ -163,21 +148,21 @@ def step_env(step_dir, port):
         )
         env["DJANGO_STATIC_ROOT"] = str(step_dir.parent / "static")
     elif (step_dir / "Procfile").is_file():
-        env["REDIS_PORT"] = str(free_port())
+        env["REDIS_PORT"] = str(helpers.free_port())
         env["REDIS_URL"] = f"redis://127.0.0.1:{env['REDIS_PORT']}/0"
     return env
 
 
-def start(step_dir, log, env, *args):
-    """A command in the copy; its output goes to the log, shown if anything fails."""
-    return subprocess.Popen(
-        args, cwd=step_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-    )
+def in_copy(step_dir, log, env):
+    """How a command runs in the copy: its output goes to the log, shown if anything fails."""
+    return {"cwd": step_dir, "env": env, "stdin": subprocess.DEVNULL, "stdout": log,
+            "stderr": subprocess.STDOUT}  # fmt: skip
 
 
 def manage(step_dir, log, env, *args):
     """Run manage.py in the copy, to the end."""
-    if start(step_dir, log, env, sys.executable, "manage.py", *args).wait() != 0:
+    command = [sys.executable, "manage.py", *args]
+    if subprocess.run(command, **in_copy(step_dir, log, env)).returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed")
 
 
@@ -186,38 +171,11 @@ def served(step_dir, log, env):
     """Serve the copy; yield its URL; always stop the server."""
     port = int(env["PORT"])
     if (step_dir / "Procfile").is_file():  # from step 05: Redis and workers too
-        server = start(step_dir, log, env, sys.executable, "-m", "honcho", "start")
+        server = [sys.executable, "-m", "honcho", "start"]
     else:
-        server = start(
-            step_dir,
-            log,
-            env,
-            sys.executable,
-            "manage.py",
-            "runserver",
-            "--noreload",
-            f"127.0.0.1:{port}",
-        )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited with {server.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"nothing answered on port {port} in 20 s") from None
-                time.sleep(0.1)
+        server = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with helpers.serving(server, port, **in_copy(step_dir, log, env)):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def demo_password(step_dir):
@@ -233,17 +191,12 @@ def demo_password(step_dir):
 
 def launch_chromium(playwright):
     """Debian's /usr/bin/chromium needs no download; None means Playwright's own browser."""
-    executable = (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
     try:
-        return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        return playwright.chromium.launch(
+            executable_path=helpers.chromium(), args=helpers.CHROMIUM_ARGS
+        )
     except Exception as error:
-        raise SystemExit(
-            f"Could not start Chromium ({error}).\n"
-            "Install it: `sudo apt-get install chromium` on Debian/Ubuntu/WSL, or\n"
-            "`python -m playwright install chromium` elsewhere; or set CHROMIUM to its path."
-        ) from error
+        raise SystemExit(f"Could not start Chromium ({error}): {helpers.CHROMIUM_HINT}") from error
 
 
 def enter(browser, url, name, password):
@@ -315,7 +268,7 @@ def screenshot(step, root=ROOT):
         log_path = Path(tmp) / "server.log"
         with open(log_path, "w") as log:
             try:
-                env = step_env(step_dir, free_port())
+                env = step_env(step_dir, helpers.free_port())
                 if (step_dir / "deploy").is_dir():  # step 06: nginx serves collected files
                     manage(step_dir, log, env, "collectstatic", "--no-input", "--verbosity=0")
                 manage(step_dir, log, env, "migrate", "--verbosity=0")
@@ -336,14 +289,10 @@ def screenshot(step, root=ROOT):
 
 def find_steps(args, root=ROOT):
     """Step names for `02`, `2` or `02-auth`; exits on an unknown one."""
-    steps = stepdiff.list_steps(root)
-    found = []
-    for arg in args:
-        matches = [s for s in steps if arg in (s, s[:2], s[:2].lstrip("0"))]
-        if not matches:
-            raise SystemExit(f"No step {arg!r}. The steps are: {', '.join(steps)}")
-        found += matches
-    return found
+    try:
+        return [helpers.find_step(arg, root) for arg in args]
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
 
 
 def main(argv=None):

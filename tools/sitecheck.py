@@ -24,32 +24,15 @@ import argparse
 import contextlib
 import functools
 import http.server
-import os
-import shutil
 import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import helpers
+
 VIEWPORT = {"width": 1280, "height": 800}
 MIN_DIAGRAM_TEXT_PX = 11
-# Keep Chromium's own traffic (updates, metrics, sync...) off a closed network,
-# so that every request the check sees comes from the page.
-LAUNCH_ARGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-domain-reliability",
-    "--disable-sync",
-    "--metrics-recording-only",
-    "--no-default-browser-check",
-    "--no-first-run",
-    "--no-pings",
-]
-INSTALL_HINT = (
-    "install Chromium: `sudo apt-get install chromium` (Debian, Ubuntu, WSL) or "
-    "`python -m playwright install chromium`; or set CHROMIUM to a Chromium executable"
-)
 
 # The measurements, in JavaScript: added to every page before the page's own scripts.
 MEASURE_JS = Path(__file__).with_name("sitecheck.js")
@@ -193,10 +176,9 @@ def serve(site):
 
 def launch(playwright):
     """Debian's /usr/bin/chromium needs no download; without one, Playwright's own browser."""
-    executable = (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return playwright.chromium.launch(
+        executable_path=helpers.chromium(), args=helpers.CHROMIUM_ARGS
     )
-    return playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
 
 
 def main(argv=None):
@@ -226,7 +208,7 @@ def main(argv=None):
                 browser = launch(playwright)
             except Error as error:
                 reason = str(error).strip().splitlines()[0]
-                print(f"FAIL  no browser could start ({reason}): {INSTALL_HINT}")
+                print(f"FAIL  no browser could start ({reason}): {helpers.CHROMIUM_HINT}")
                 return 1
             for path in pages:
                 context = browser.new_context(viewport=VIEWPORT)

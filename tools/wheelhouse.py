@@ -3,12 +3,12 @@ named: an install with no network at all, from a USB stick.
 
     python tools/wheelhouse.py [FOLDER] [--platform NAME,...|all] [--python 3.X,...|all]
 
-    nox -s wheelhouse                                  this machine, Python 3.11
+    nox -s wheelhouse                                  this machine, the sessions' Python
     nox -s wheelhouse -- --platform all --python all   the kit to hand out
 
 FOLDER is wheelhouse/ unless given; it is emptied of wheels first. The platforms are
-linux-x86_64, linux-arm64, macos-arm64, macos-x86_64 and windows-x86_64; the Pythons 3.11,
-3.12 and 3.13. One folder serves them all: most wheels are pure Python and shared, and an
+linux-x86_64, linux-arm64, macos-arm64, macos-x86_64 and windows-x86_64; the Pythons 3.11
+to 3.14. One folder serves them all: most wheels are pure Python and shared, and an
 installer picks the files that fit its machine. FOLDER/README.md gets the install commands,
 and says what the kit serves. `all` builds every platform that PyPI's wheels serve and
 names the others; naming one that they cannot serve is an error.
@@ -28,9 +28,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import helpers
+
+ROOT = helpers.ROOT
 CONSTRAINTS = ROOT / "constraints.txt"
-PYTHONS = ["3.11", "3.12", "3.13"]
+PYTHONS = helpers.SUPPORTED_PYTHONS
 MACOS = "11.0"  # the first macOS on Apple silicon
 
 
@@ -210,13 +212,8 @@ def prove(target, pythons, folder):
     return used
 
 
-POSIX = """\
-python3 -m venv ~/.venvs/nox
-~/.venvs/nox/bin/pip install --no-index --find-links {folder} nox uv
-export PATH=~/.venvs/nox/bin:$PATH
-export UV_OFFLINE=1 UV_NO_INDEX=1 UV_FIND_LINKS=$PWD/{folder}
-export PIP_NO_INDEX=1 PIP_FIND_LINKS=$PWD/{folder}
-nox -s step01"""
+POSIX = helpers.OFFLINE_INSTALL.format(python="python3", venv="~/.venvs/nox", kit="$PWD/{folder}")
+POSIX += "nox -s step01"
 
 WINDOWS = """\
 py -m venv $HOME\\.venvs\\nox
@@ -270,7 +267,7 @@ def readme(folder, served, gaps, pure, minors):
             indent(WINDOWS.format(folder=folder.name)),
         ]
     lines += [
-        "The nox sessions run on Python 3.11 (`python3.11`). With these variables set,",
+        "The nox sessions run on the Python that runs nox. With these variables set,",
         "`pip install -r requirements.txt -c ../../constraints.txt` in a step works offline",
         "too, in a virtual environment of any of these Pythons. Redis, nginx, PostgreSQL and",
         "Chromium are not Python packages: `nox -s doctor` says what the machine lacks.",

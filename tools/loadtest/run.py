@@ -14,8 +14,6 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,30 +21,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import profiling
-import psutil
-from client import Client, Tally, app_payload, bare_payload, send_at_rate
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the one way to import the tools' modules
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{process.args} exited with {process.returncode} before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"{process.args} did not listen on port {port} within {timeout} s")
+import helpers  # noqa: E402
+import profiling  # noqa: E402
+import psutil  # noqa: E402
+from client import Client, Tally, app_payload, bare_payload, send_at_rate  # noqa: E402
+from helpers import free_port, wait_for_port  # noqa: E402
 
 
 class Servers:
@@ -95,13 +77,7 @@ class Servers:
 
     def stop(self):
         for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            helpers.stop(process)
 
 
 USERS = """
@@ -170,10 +146,8 @@ def stack_env(env, port, run_dir):
 
 def serve_stack(servers, env):
     """Every line of step 06's Procfile, a process each, as its tests run them."""
-    for line in Path("Procfile").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, command = line.split(":", 1)
-            servers.start(name, ["bash", "-c", command.strip()])
+    for name, command in helpers.procfile("Procfile").items():
+        servers.start(name, ["bash", "-c", command])
     ports = {"nginx": "PORT", "uwsgi": "WSGI_PORT", "redis": "REDIS_PORT"}
     ports |= {"daphne1": "DAPHNE_1_PORT", "daphne2": "DAPHNE_2_PORT"}
     for name, port in ports.items():

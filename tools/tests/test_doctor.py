@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import helpers
 import pytest
 
 DOCTOR = Path(__file__).resolve().parents[1] / "doctor.py"
@@ -14,9 +15,10 @@ DEBIAN = Path("/etc/debian_version").is_file()
 
 
 def doctor(**env):
-    result = subprocess.run(
-        [sys.executable, DOCTOR], env=os.environ | env, capture_output=True, text=True
-    )
+    """Run it with no chosen Python, on a free port unless given those."""
+    outer = {k: v for k, v in os.environ.items() if k != helpers.CHOOSE_PYTHON}
+    env = outer | {"PORT": str(helpers.free_port())} | env
+    result = subprocess.run([sys.executable, DOCTOR], env=env, capture_output=True, text=True)
     return result.returncode, result.stdout
 
 
@@ -50,10 +52,18 @@ def test_this_machine_is_ready():
     assert "MISSING" not in out
 
 
+def test_the_sessions_run_on_the_python_that_runs_nox():
+    code, out = doctor()
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    ok = f"ok       Python {version}, which every nox session runs on (the one running this)"
+    assert f"{ok}: {sys.executable}\n" in out
+
+
 def test_each_missing_program_gets_its_fix_and_fails_the_check(bare):
-    code, out = doctor(**bare())
+    code, out = doctor(**bare(), BACKCHAT_PYTHON="3.14")  # chosen, and not on PATH
     assert code == 1
-    assert "MISSING  Python 3.11, which every nox session runs on\n" in out
+    chosen = "MISSING  Python 3.14, which every nox session runs on (BACKCHAT_PYTHON chooses it)"
+    assert f"{chosen}\n" in out
     assert "MISSING  Redis, for steps 05 and 06\n" in out
     assert "MISSING  Chromium, for the browser tests of steps 04-06\n" in out
     if DEBIAN:
@@ -62,9 +72,16 @@ def test_each_missing_program_gets_its_fix_and_fails_the_check(bare):
 
 
 def test_missing_optional_programs_do_not_fail_the_check(bare):
-    code, out = doctor(**bare("python3.11", "redis-server", "chromium"))
+    code, out = doctor(**bare("redis-server", "chromium"))
     assert code == 0, out
+    assert "optional other supported Pythons, for nox -s compat (" in out
     assert "optional uv, which makes each session's environment in seconds\n" in out
+
+
+def test_a_python_the_workshop_does_not_support_fails_the_check():
+    code, out = doctor(BACKCHAT_PYTHON="3.9")
+    assert code == 1
+    assert "MISSING  BACKCHAT_PYTHON=3.9: the workshop runs on Python 3.11, 3.12" in out
 
 
 def test_a_busy_port_is_named_with_another_to_use():
