@@ -60,6 +60,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from markdown import Extension
+from mkdocs.utils import get_relative_url
 from markdown.preprocessors import Preprocessor
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment
@@ -347,6 +348,32 @@ class AnnotateExtension(Extension):
         # After pymdownx.snippets (32) has included the code, before
         # pymdownx.superfences (25) turns fences into highlighted HTML.
         md.preprocessors.register(AnnotatePreprocessor(md), "annotate_includes", 30)
+
+
+# The opening tag of a highlighted code block, as pymdownx.highlight writes it.
+CODE_BLOCK = re.compile(r'<div class="(?:language-[\w+#.-]+ )?highlight"')
+
+
+def on_page_content(html, **kwargs):
+    """Keep the code blocks out of the search index.
+
+    The pages include whole files: indexed, they made the index that every page
+    downloads 1.2 MB. The prose names what matters in the code (`group_send`), and
+    that stays searchable.
+    """
+    return CODE_BLOCK.sub(lambda match: f"{match[0]} data-search-exclude", html)
+
+
+# Only pages with a diagram load the diagram renderer (several hundred kilobytes).
+MERMAID_LOADER = "javascripts/mermaid.mjs"
+
+
+def on_post_page(output, page, config, **kwargs):
+    """Add the diagram renderer to a page that has a diagram, and to no other."""
+    if 'class="mermaid"' not in output:
+        return output
+    src = get_relative_url(MERMAID_LOADER, page.url)
+    return output.replace("</body>", f'<script type="module" src="{src}"></script>\n</body>', 1)
 
 
 def on_config(config, **kwargs):
