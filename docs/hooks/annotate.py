@@ -50,6 +50,10 @@ tools/stepdiff.py, so no generated diff is committed or can go stale:
     ```diff stepdiff="04-htmx"
     ```
 
+Two more things happen to every built page: its code blocks are kept out of the
+search index (``on_page_content``), and a page with a mermaid diagram, and only
+such a page, loads the diagram renderer (``on_post_page``).
+
 Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
 """
 
