@@ -15,7 +15,8 @@ scheme, and at 390x844, a phone, in the dark one. A page fails when:
   in either colour scheme;
 - the copy button of a code block that includes a whole file does not copy that
   file exactly, byte for byte (clicked in Chromium, read back from the clipboard);
-- a step page transfers more than 1.5 MB, everything it loads counted;
+- a page transfers more than 1.5 MB, everything it loads counted, or loads the
+  diagram renderer without having a diagram;
 - a mermaid diagram does not render, or its text is smaller than 11 px on screen
   (a diagram wider than the column is scaled down to fit it);
 - it requests anything from another host (web fonts, a CDN): the site must work
@@ -178,6 +179,14 @@ def axe_problems(violations, fails=AXE_FAILS):
     ]
 
 
+def renderer_problem(diagrams, urls):
+    """A page without a diagram that loads the diagram renderer anyway."""
+    loaded = [url for url in urls if "mermaid" in urlsplit(url).path]
+    if loaded and not diagrams:
+        return f"loads the diagram renderer ({len(loaded)} file(s)) but has no diagram"
+    return None
+
+
 def weight_problem(transferred, limit=MAX_STEP_PAGE_BYTES):
     """A page that transfers more than the limit."""
     if transferred > limit:
@@ -262,7 +271,7 @@ class Visit:
 
     def __init__(self, context, origin, url_path):
         self.origin = origin
-        self.external, self.errors, self.transferred = [], [], 0
+        self.external, self.errors, self.urls, self.transferred = [], [], [], 0
         context.on("requestfinished", self.finished)
         self.page = context.new_page()
         self.page.route("**/*", self.route)
@@ -285,6 +294,7 @@ class Visit:
 
     def finished(self, request):
         # Bytes on the wire, as compressed: the page's own requests and its workers'.
+        self.urls.append(request.url)
         sizes = request.sizes()
         self.transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
@@ -384,6 +394,7 @@ def check_page(browser, origin, path, screenshots, root=ROOT):
         source = page_source(root / "docs", url_path)
         problems += visit.copy_problems(root, source) if source else []
         problems += marker_problems(markers) + diagram_problems(diagrams)
+        problems += [p for p in [renderer_problem(diagrams, visit.urls)] if p]
         problems += visit.axe()
         problems += visit.leaks()
     finally:

@@ -114,6 +114,15 @@ def test_serious_and_critical_axe_findings_fail_a_page():
     ]
 
 
+def test_only_a_page_with_a_diagram_loads_the_renderer():
+    urls = ["http://127.0.0.1:1/", "http://127.0.0.1:1/assets/vendor/mermaid-11.17.2/x.mjs"]
+    assert sitecheck.renderer_problem([diagram()], urls) is None
+    assert sitecheck.renderer_problem([], urls[:1]) is None
+    assert sitecheck.renderer_problem([], urls) == (
+        "loads the diagram renderer (1 file(s)) but has no diagram"
+    )
+
+
 def test_a_page_heavier_than_the_limit_fails():
     assert sitecheck.weight_problem(1_400_000) is None
     assert sitecheck.weight_problem(5_800_000) == (
