@@ -64,8 +64,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from markdown import Extension
-from mkdocs.utils import get_relative_url
 from markdown.preprocessors import Preprocessor
+from mkdocs.utils import get_relative_url
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment
 
