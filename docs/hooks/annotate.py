@@ -369,7 +369,7 @@ def on_page_content(html, **kwargs):
 
 
 # Only pages with a diagram load the diagram renderer (several hundred kilobytes).
-MERMAID_LOADER = "javascripts/mermaid.mjs"
+MERMAID_LOADER = "javascripts/mermaid.js"
 
 
 def on_post_page(output, page, config, **kwargs):
@@ -377,7 +377,7 @@ def on_post_page(output, page, config, **kwargs):
     if 'class="mermaid"' not in output:
         return output
     src = get_relative_url(MERMAID_LOADER, page.url)
-    return output.replace("</body>", f'<script type="module" src="{src}"></script>\n</body>', 1)
+    return output.replace("</body>", f'<script src="{src}"></script>\n</body>', 1)
 
 
 def on_config(config, **kwargs):
