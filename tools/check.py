@@ -26,6 +26,7 @@ import sys
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
 
+import fences
 import screenshots
 import stepdiff
 
@@ -36,11 +37,6 @@ STEP_FILES = ["manage.py", "requirements.txt", "pytest.ini", "tests"]
 # pymdownx.snippets: `--8<-- "path"` on one line, or a block of paths between bare `--8<--` lines.
 SNIPPET_LINE = re.compile(r"""^\s*-+8<-+\s+(["'])(?P<path>.+)\1\s*$""")
 SNIPPET_MARKER = re.compile(r"^\s*-+8<-+\s*$")
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
-# A fence that docs/hooks/annotate.py fills with a step's whole diff at build time.
-STEPDIFF = re.compile(r'(?<!\S)stepdiff="[^"]+"')
-# Notes on an included block (docs/hooks/annotate.py): annotate="LINE:MARKER ...".
-ANNOTATE = re.compile(r'(?<!\S)annotate="\s*\d[^"]*"')
 # Data files with nothing to annotate: naming them is enough (including them is fine).
 DATA_FILES = {"requirements.txt", "requirements-test.txt"}
 
@@ -90,9 +86,9 @@ def annotated_includes(text):
     """Paths that the page includes in fenced blocks that carry notes."""
     return {
         path
-        for _, info, body in fenced_blocks(text)
-        if ANNOTATE.search(info)
-        for path in snippet_paths(body)
+        for block in fences.fences(text.splitlines())
+        if block.notes
+        for path in snippet_paths(block.body)
     }
 
 
@@ -130,24 +126,6 @@ def check_docs_cover_changes(root=ROOT):
     return problems
 
 
-def fenced_blocks(text):
-    """Yield (line number, info string, body lines) for each fenced code block."""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i])
-        if not match or (match["fence"][0] == "`" and "`" in match["info"]):
-            i += 1
-            continue
-        start, fence = i, match["fence"]
-        closing = re.compile(rf"^\s*{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-        i += 1
-        while i < len(lines) and not closing.match(lines[i]):
-            i += 1
-        yield start + 1, match["info"], lines[start + 1 : i]
-        i += 1
-
-
 def language(info):
     """The language of a fence info string: `python title="x"`, `{ .python }`, `py3`..."""
     info = info.strip()
@@ -170,9 +148,9 @@ def is_include(body):
     return found
 
 
-def is_generated(info, body):
+def is_generated(block):
     """True for an empty fence that the docs hook fills: ```diff stepdiff="04-htmx"."""
-    return STEPDIFF.search(info) is not None and not any(line.strip() for line in body)
+    return bool(block.option(fences.STEPDIFF)) and not any(line.strip() for line in block.body)
 
 
 def check_docs_code_blocks(root=ROOT):
@@ -180,11 +158,12 @@ def check_docs_code_blocks(root=ROOT):
     problems = []
     for page in sorted((root / "docs").rglob("*.md")):
         text = page.read_text(encoding="utf-8")
-        for line, info, body in fenced_blocks(text):
-            lang = language(info)
-            if not (is_include(body) or is_generated(info, body)) and lang not in INLINE_LANGUAGES:
+        for block in fences.fences(text.splitlines()):
+            lang = language(block.info)
+            if not (is_include(block.body) or is_generated(block)) and lang not in INLINE_LANGUAGES:
+                where = f"{page.relative_to(root).as_posix()}:{block.start + 1}"
                 problems.append(
-                    f"{page.relative_to(root).as_posix()}:{line}: a ```{lang or '(no language)'} "
+                    f"{where}: a ```{lang or '(no language)'} "
                     f"block pastes code: include it with --8<-- from steps/, or use one of "
                     f"{', '.join(sorted(INLINE_LANGUAGES))} for commands and output"
                 )

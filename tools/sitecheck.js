@@ -31,6 +31,11 @@ function hasText(node) {
 }
 
 window.sitecheck = {
+  // How far the page reaches past the right edge of the window, in px.
+  overflow() {
+    return document.documentElement.scrollWidth - window.innerWidth;
+  },
+
   diagramsRendered() {
     return [...document.querySelectorAll(".mermaid")].every(
       (host) => host.shadowRoot?.querySelector("svg"),

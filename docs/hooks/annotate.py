@@ -50,6 +50,10 @@ tools/stepdiff.py, so no generated diff is committed or can go stale:
     ```diff stepdiff="04-htmx"
     ```
 
+Two more things happen to every built page: its code blocks are kept out of the
+search index (``on_page_content``), and a page with a mermaid diagram, and only
+such a page, loads the diagram renderer (``on_post_page``).
+
 Registered in mkdocs.yml under ``hooks:``; ``on_config`` adds the extension.
 """
 
@@ -61,8 +65,27 @@ from pathlib import Path
 
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
+from mkdocs.utils import get_relative_url
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment
+
+
+def load_tool(name):
+    """A module of tools/, such as tools/stepdiff.py, the repo's one definition of a step's
+    files and of its diff, or tools/fences.py, the fence parser that tools/check.py uses too.
+
+    They are scripts beside the other tools, not an installed package: load them from
+    their path instead of putting tools/ on everybody's sys.path.
+    """
+    path = Path(__file__).resolve().parents[2] / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fences = load_tool("fences")
+
 
 # How to write marker N as a comment, by fence language.
 COMMENT_STYLES = {
@@ -77,10 +100,6 @@ COMMENT_STYLES = {
     for language in languages.split()
 }
 
-OPENING = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w#.+-]*)(?P<rest>.*)$"
-)
-ANNOTATE = re.compile(r'[ \t]+annotate="(?P<items>[^"]*)"')
 # At 1280 px, with the page's table of contents in the left sidebar (mkdocs.yml),
 # a code block shows about 105 columns: a marker after a longer line than this
 # would need horizontal scrolling to be seen (tools/sitecheck.py checks it).
@@ -95,47 +114,40 @@ class AnnotateError(ValueError):
     """An ``annotate`` attribute that cannot be applied."""
 
 
+def rewrite_fences(lines, change):
+    """The lines with every fenced block (tools/fences.py) replaced by ``change(block)``.
+
+    ``change`` returns the lines that take the place of the block's opening line,
+    body and closing line.
+    """
+    out, index = [], 0
+    for block in fences.fences(lines):
+        out.extend(lines[index : block.start])
+        out.extend(change(block))
+        index = block.end + 1
+    out.extend(lines[index:])
+    return out
+
+
+def closing(lines, block):
+    """The block's closing line, as a list: empty for a block that never closes."""
+    return lines[block.end : block.end + 1]
+
+
 class AnnotatePreprocessor(Preprocessor):
     def run(self, lines):
-        out = []
-        index = 0
-        while index < len(lines):
-            line = lines[index]
-            opening = OPENING.match(line)
-            if not opening:
-                out.append(line)
-                index += 1
-                continue
-            end = self.closing_index(lines, index, opening)
-            body = lines[index + 1 : end]
-            attribute = ANNOTATE.search(opening["rest"])
-            if attribute:
-                offset = opening.start("rest")
-                line = line[: offset + attribute.start()] + line[offset + attribute.end() :]
-                body = self.annotate(body, opening, attribute["items"])
-            out.append(line)
-            out.extend(body)
-            if end < len(lines):
-                out.append(lines[end])
-            index = end + 1
-        return out
+        def change(block):
+            if block.option(fences.ANNOTATE) is None:
+                return lines[block.start : block.end + 1]
+            body = self.annotate(block.body, block, block.notes)
+            return [block.without(fences.ANNOTATE), *body, *closing(lines, block)]
+
+        return rewrite_fences(lines, change)
 
     @staticmethod
-    def closing_index(lines, start, opening):
-        """The index of the line that closes the fence opened at ``start``."""
-        fence = opening["fence"]
-        closing = re.compile(
-            rf"^{re.escape(opening['indent'])}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$"
-        )
-        for index in range(start + 1, len(lines)):
-            if closing.match(lines[index]):
-                return index
-        return len(lines)
-
-    @staticmethod
-    def annotate(body, opening, items):
-        where = f"in the code block opened by {opening.group(0).strip()!r}"
-        language = opening["lang"].lower()
+    def annotate(body, block, items):
+        where = f"in the code block opened by {block.opening.strip()!r}"
+        language = block.lang.lower()
         style = COMMENT_STYLES.get(language)
         if style is None:
             raise AnnotateError(f"annotate: no comment syntax known for {language!r} {where}")
@@ -144,7 +156,7 @@ class AnnotatePreprocessor(Preprocessor):
         body = list(body)
         size = len("\n".join(body).rstrip().splitlines())  # trailing blank lines do not show
         markers = {}
-        for item in items.split():
+        for item in items:
             match = ITEM.match(item)
             if not match:
                 raise AnnotateError(f"annotate: {item!r} is not LINE:MARKER[:TEXT] {where}")
@@ -257,19 +269,20 @@ class ChangedLinesPreprocessor(Preprocessor):
         self.stepdiff = stepdiff
 
     def run(self, lines):
-        out = list(lines)
-        for index, line in enumerate(lines):
-            opening = OPENING.match(line)
-            if not (opening and CHANGED.search(opening["rest"])):
-                continue
-            include = WHOLE_STEP_FILE.match(lines[index + 1]) if index + 1 < len(lines) else None
+        def change(block):
+            if not CHANGED.search(block.rest):
+                return lines[block.start : block.end + 1]
+            include = WHOLE_STEP_FILE.match(block.body[0]) if block.body else None
             if not include:
                 raise AnnotateError(
-                    f'hl_lines="changed" needs a whole file of a step on the next line: {line!r}'
+                    f'hl_lines="changed" needs a whole file of a step on the next line: '
+                    f"{block.opening!r}"
                 )
             numbers = self.changed_lines(include["step"], include["path"])
-            out[index] = CHANGED.sub(f'hl_lines="{numbers}"' if numbers else "", line)
-        return out
+            opening = CHANGED.sub(f'hl_lines="{numbers}"' if numbers else "", lines[block.start])
+            return [opening, *lines[block.start + 1 : block.end + 1]]
+
+        return rewrite_fences(lines, change)
 
     def changed_lines(self, step, path):
         previous = previous_step(self.stepdiff, self.root, step, 'hl_lines="changed"')
@@ -286,9 +299,6 @@ class ChangedLinesPreprocessor(Preprocessor):
         return " ".join(numbers)
 
 
-STEPDIFF = re.compile(r'[ \t]+stepdiff="(?P<step>[^"]*)"')
-
-
 class StepDiffPreprocessor(Preprocessor):
     """Fills an empty fence marked ``stepdiff="04-htmx"`` with that step's whole diff."""
 
@@ -298,27 +308,18 @@ class StepDiffPreprocessor(Preprocessor):
         self.stepdiff = stepdiff
 
     def run(self, lines):
-        out = []
-        index = 0
-        while index < len(lines):
-            line = lines[index]
-            opening = OPENING.match(line)
-            attribute = STEPDIFF.search(opening["rest"]) if opening else None
-            if not attribute:
-                out.append(line)
-                index += 1
-                continue
-            end = AnnotatePreprocessor.closing_index(lines, index, opening)
-            if any(body.strip() for body in lines[index + 1 : end]):
+        def change(block):
+            step = block.option(fences.STEPDIFF)
+            if step is None:
+                return lines[block.start : block.end + 1]
+            if any(line.strip() for line in block.body):
                 raise AnnotateError(
-                    f"stepdiff: the hook fills this block; leave it empty: {line!r}"
+                    f"stepdiff: the hook fills this block; leave it empty: {block.opening!r}"
                 )
-            offset = opening.start("rest")
-            out.append(line[: offset + attribute.start()] + line[offset + attribute.end() :])
-            diff = self.diff(attribute["step"])
-            out.extend(opening["indent"] + text if text else text for text in diff.splitlines())
-            index = end  # the closing fence goes out unchanged on the next round
-        return out
+            diff = [block.indent + text if text else text for text in self.diff(step).splitlines()]
+            return [block.without(fences.STEPDIFF), *diff, *closing(lines, block)]
+
+        return rewrite_fences(lines, change)
 
     def diff(self, step):
         previous = previous_step(self.stepdiff, self.root, step, "stepdiff")
@@ -334,22 +335,10 @@ def previous_step(stepdiff, root, step, what):
     return steps[steps.index(step) - 1]
 
 
-def load_stepdiff(root):
-    """tools/stepdiff.py, the repo's one definition of a step's files and of its diff.
-
-    It is a script beside the other tools, not an installed package: load it from
-    its path instead of putting tools/ on everybody's sys.path.
-    """
-    spec = importlib.util.spec_from_file_location("stepdiff", root / "tools" / "stepdiff.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class AnnotateExtension(Extension):
     def __init__(self, root, **kwargs):
         self.root = root
-        self.stepdiff = load_stepdiff(root)
+        self.stepdiff = load_tool("stepdiff")
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):
@@ -363,6 +352,32 @@ class AnnotateExtension(Extension):
         # After pymdownx.snippets (32) has included the code, before
         # pymdownx.superfences (25) turns fences into highlighted HTML.
         md.preprocessors.register(AnnotatePreprocessor(md), "annotate_includes", 30)
+
+
+# The opening tag of a highlighted code block, as pymdownx.highlight writes it.
+CODE_BLOCK = re.compile(r'<div class="(?:language-[\w+#.-]+ )?highlight"')
+
+
+def on_page_content(html, **kwargs):
+    """Keep the code blocks out of the search index.
+
+    The pages include whole files: indexed, they made the index that every page
+    downloads 1.2 MB. The prose names what matters in the code (`group_send`), and
+    that stays searchable.
+    """
+    return CODE_BLOCK.sub(lambda match: f"{match[0]} data-search-exclude", html)
+
+
+# Only pages with a diagram load the diagram renderer (several hundred kilobytes).
+MERMAID_LOADER = "javascripts/mermaid.js"
+
+
+def on_post_page(output, page, config, **kwargs):
+    """Add the diagram renderer to a page that has a diagram, and to no other."""
+    if 'class="mermaid"' not in output:
+        return output
+    src = get_relative_url(MERMAID_LOADER, page.url)
+    return output.replace("</body>", f'<script src="{src}"></script>\n</body>', 1)
 
 
 def on_config(config, **kwargs):

@@ -36,6 +36,98 @@ def test_site_pages_and_their_addresses(tmp_path, write):
         "index.png",
         "steps-04-htmx.png",
     ]
+    assert sitecheck.screenshot_name("/steps/04-htmx/", "-390") == "steps-04-htmx-390.png"
+
+
+def test_the_markdown_page_behind_an_address(tmp_path, write):
+    write("docs/index.md")
+    write("docs/steps/04-htmx.md")
+    docs = tmp_path / "docs"
+    assert sitecheck.page_source(docs, "/") == docs / "index.md"
+    assert sitecheck.page_source(docs, "/steps/04-htmx/") == docs / "steps/04-htmx.md"
+    assert sitecheck.page_source(docs, "/404.html") is None
+
+
+PAGE = """```text title="Procfile" annotate="1:1"
+--8<-- "steps/05-workers/Procfile"
+```
+
+    ```python title="chat/models.py"
+
+    --8<-- "steps/05-workers/chat/models.py"
+    ```
+
+```python title="chat/views.py"
+--8<-- "steps/05-workers/chat/views.py:12:30"
+```
+
+```python
+--8<-- "steps/05-workers/chat/urls.py"
+```
+"""
+
+
+def test_only_blocks_that_include_a_whole_file_under_a_title_are_compared():
+    assert sitecheck.whole_file_blocks(PAGE) == [
+        ("Procfile", "steps/05-workers/Procfile"),
+        ("chat/models.py", "steps/05-workers/chat/models.py"),
+    ]
+
+
+def test_a_copy_must_give_the_file_byte_for_byte():
+    expected = "web: daphne\nworker: runworker\n"
+    assert sitecheck.copy_problem("Procfile", "Procfile", expected, expected) is None
+    # What Material's own copy gave: the spaces before a note marker, no final newline.
+    assert sitecheck.copy_problem(
+        "Procfile", "Procfile", "web: daphne  \nworker: runworker", expected
+    ) == (
+        "copying Procfile does not give Procfile: line 1 is 'web: daphne  ', "
+        "the file has 'web: daphne'"
+    )
+    assert sitecheck.copy_problem(
+        "Procfile", "Procfile", "web: daphne\nworker: runworker", expected
+    ) == (
+        "copying Procfile does not give Procfile: it has 2 lines, the file 3 "
+        "(it drops its final newline)"
+    )
+
+
+def axe_finding(rule, impact, targets):
+    return {
+        "id": rule,
+        "impact": impact,
+        "help": f"{rule} help",
+        "nodes": [{"target": [target]} for target in targets],
+    }
+
+
+def test_serious_and_critical_axe_findings_fail_a_page():
+    violations = [
+        axe_finding("color-contrast", "serious", [".md-header", "a.link"]),
+        axe_finding("link-name", "critical", [".md-annotation__index"]),
+        axe_finding("landmark-unique", "moderate", ["nav"]),
+        axe_finding("region", "minor", ["p"]),
+    ]
+    assert sitecheck.axe_problems(violations) == [
+        "axe: color-contrast (serious) on 2 elements, first .md-header: color-contrast help",
+        "axe: link-name (critical) on 1 element, first .md-annotation__index: link-name help",
+    ]
+
+
+def test_only_a_page_with_a_diagram_loads_the_renderer():
+    urls = ["http://127.0.0.1:1/", "http://127.0.0.1:1/assets/vendor/mermaid-11.17.2/x.mjs"]
+    assert sitecheck.renderer_problem([diagram()], urls) is None
+    assert sitecheck.renderer_problem([], urls[:1]) is None
+    assert sitecheck.renderer_problem([], urls) == (
+        "loads the diagram renderer (1 file(s)) but has no diagram"
+    )
+
+
+def test_a_page_heavier_than_the_limit_fails():
+    assert sitecheck.weight_problem(1_400_000) is None
+    assert sitecheck.weight_problem(5_800_000) == (
+        "transfers 5.80 MB, more than 1.5 MB: a phone on conference wifi waits for it"
+    )
 
 
 def test_only_the_local_server_is_not_external():
@@ -89,3 +181,26 @@ def test_page_summary():
         "1/2 notes visible, 2 diagrams (smallest text 14.1 px)"
     )
     assert sitecheck.page_summary([], [], []) == "no notes"
+    assert sitecheck.page_summary([], [], [], 690_123) == "no notes, 0.69 MB"
+
+
+def test_the_site_is_served_compressed_as_a_web_host_serves_it(tmp_path, write):
+    import gzip
+    import urllib.request
+
+    write("index.html", "<p>hello</p>" * 100)
+    write("vendor/mermaid.esm.min.mjs", "export default 1;")
+    server = sitecheck.serve(tmp_path)
+    try:
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        request = urllib.request.Request(origin + "/", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(response.read()) == ("<p>hello</p>" * 100).encode()
+        with urllib.request.urlopen(origin + "/vendor/mermaid.esm.min.mjs", timeout=60) as response:
+            assert response.headers["Content-Type"] == "text/javascript"
+            assert "Content-Encoding" not in response.headers  # the client did not ask
+            assert response.read() == b"export default 1;"
+    finally:
+        server.shutdown()
+        server.server_close()
