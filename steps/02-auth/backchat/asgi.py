@@ -1,4 +1,4 @@
-"""ASGI entry point: unused until step 03 teaches it websockets."""
+"""ASGI entry point, for async servers such as Daphne; `runserver` uses wsgi.py."""
 
 import os
 

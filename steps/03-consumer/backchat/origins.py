@@ -31,6 +31,6 @@ class SameOriginValidator:
         domain, _port = split_domain_port(host)
         if not validate_host(domain, settings.ALLOWED_HOSTS):
             return False
-        # Daphne leaves "scheme" out of websocket scopes; step 06 adds HTTPS behind nginx.
+        # Daphne leaves "scheme" out of websocket scopes: take plain http, as runserver serves.
         scheme = "https" if scope.get("scheme") == "wss" else "http"
         return origin == f"{scheme}://{host}" or origin in settings.CSRF_TRUSTED_ORIGINS

@@ -1,14 +1,14 @@
 """Development settings for Backchat.
 
-These are laptop settings: step 06 reads production settings from the environment.
+These are laptop settings, unfit for a server: DEBUG is on and the secret key is public.
 """
 
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Only ever used on your laptop; step 06 takes a real secret from the environment.
-SECRET_KEY = "django-insecure-workshop-only-never-deploy-this-key"
+# Only ever used on your laptop; a server needs a real secret, kept out of the code.
+SECRET_KEY = "django-insecure-laptop-only-never-deploy-this-key"
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
@@ -55,7 +55,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "backchat.wsgi.application"
 ASGI_APPLICATION = "backchat.asgi.application"
 
-# One process only: fine for `runserver`, replaced by Redis in step 05.
+# In memory, inside one process: fine for `runserver`, not for several processes.
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 DATABASES = {

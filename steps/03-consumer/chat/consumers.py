@@ -14,7 +14,7 @@ from .models import Message, Room
 logger = logging.getLogger(__name__)
 
 # Close codes, like HTTP statuses plus 4000 (Daphne sends only 1000 and 3000-4999).
-# The reference page lists them all.
+# Every close below and in chat/signals.py uses one of these.
 NOT_LOGGED_IN = 4401  # also after logging out, or being deactivated or deleted
 REMOVED = 4403  # removed from the room while connected
 NO_ACCESS = 4404  # no such room, or not a member: the two look the same

@@ -93,7 +93,7 @@ class Redis(Process):
 
 
 def manage(name, log_dir, env, *args):
-    """A long-running manage.py command (runworker, tick, ...) of this step."""
+    """A long-running manage.py command (runworker, tick, ...) of the app."""
     return Process(name, [sys.executable, "manage.py", *args], log_dir, env)
 
 
@@ -104,7 +104,7 @@ def django_env(redis, database, **extra):
 
 
 class Daphne(Process):
-    """Daphne serving this step on a free port, with its static files, as runserver does."""
+    """Daphne serving the app on a free port, with its static files, as runserver does."""
 
     def __init__(self, log_dir, env, *daphne_args, app="tests.browser.asgi:application"):
         self.port = free_port()

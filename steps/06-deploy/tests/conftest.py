@@ -40,7 +40,7 @@ def empty_redis(redis):
 
 @pytest.fixture(scope="session")
 def workers(redis, django_db_setup, tmp_path_factory):
-    """The step's workers, in processes of their own, on the tests' Redis and database."""
+    """The app's workers, in processes of their own, on the tests' Redis and database."""
     env = django_env(redis, connection.settings_dict["NAME"])
     log_dir = tmp_path_factory.mktemp("workers")
     processes = [

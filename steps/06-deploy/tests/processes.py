@@ -105,7 +105,7 @@ class Redis(Process):
 
 
 def manage(name, log_dir, env, *args):
-    """A long-running manage.py command (runworker, tick, ...) of this step."""
+    """A long-running manage.py command (runworker, tick, ...) of the app."""
     return Process(name, [sys.executable, "manage.py", *args], log_dir, env)
 
 
@@ -116,7 +116,7 @@ def django_env(redis, database, **extra):
 
 
 class Daphne(Process):
-    """Daphne serving this step on a free port, with its static files, as runserver does."""
+    """Daphne serving the app on a free port, with its static files, as runserver does."""
 
     def __init__(self, log_dir, env, *daphne_args, app="tests.browser.asgi:application"):
         self.port = free_port()
@@ -184,13 +184,13 @@ class Postgres:
 
 
 def procfile():
-    """The step's Procfile: {process name: command}."""
+    """The project's Procfile: {process name: command}."""
     lines = (STEP_DIR / "Procfile").read_text(encoding="utf-8").splitlines()
     return dict(line.split(": ", 1) for line in lines if line and not line.startswith("#"))
 
 
 class Stack:
-    """The whole stack from the step's own Procfile and config files, every line of the
+    """The whole stack from the project's own Procfile and config files, every line of the
     Procfile a process of its own, with the environment deploy/local.py gives."""
 
     def __init__(self, log_dir, database_url):

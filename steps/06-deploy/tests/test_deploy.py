@@ -49,7 +49,7 @@ def test_the_image_runs_procfile_lines_as_an_unprivileged_user():
     dockerfile = (STEP_DIR / "Dockerfile").read_text()
     assert re.search(r"^USER (?!root$)\w+$", dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["honcho", "start", "--no-prefix"]' in dockerfile
-    # Reproducible: a base image pinned to a patch release, packages by the workshop's lock.
+    # Reproducible: a base image pinned to a patch release, packages by the lock file.
     assert re.search(r"^FROM python:3\.11\.\d+-slim", dockerfile, re.MULTILINE)
     assert "pip install --no-cache-dir -r /tmp/requirements.txt -c /tmp/constraints.txt" in (
         dockerfile

@@ -1,5 +1,5 @@
 // Backchat's websocket client: JSON in, JSON out, and the DOM built with textContent
-// only, so no message can ever inject HTML. Step 04 replaces this file with htmx.
+// only, so no message can ever inject HTML.
 const form = document.getElementById("composer")
 const messages = document.getElementById("messages")
 const presence = document.getElementById("presence")

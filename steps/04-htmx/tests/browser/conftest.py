@@ -1,6 +1,6 @@
 """Real Daphne servers on free loopback ports and a real Chromium driven by Playwright.
 
-Run these tests in a pytest process of their own (`nox` does): `pytest tests/browser`.
+Run these tests in a pytest process of their own, apart from the rest: `pytest tests/browser`.
 """
 
 import os
@@ -21,7 +21,7 @@ ARTIFACTS = STEP_DIR / "test-artifacts"
 
 
 class Server:
-    """Daphne serving this step on a free port, against the tests' own database."""
+    """Daphne serving the app on a free port, against the tests' own database."""
 
     def __init__(self, env, *daphne_args, app="tests.browser.asgi:application"):
         self.env = env

@@ -1,7 +1,7 @@
 """Real Daphne servers, workers and Redis on free loopback ports, and a real Chromium
 driven by Playwright.
 
-Run these tests in a pytest process of their own (`nox` does): `pytest tests/browser`.
+Run these tests in a pytest process of their own, apart from the rest: `pytest tests/browser`.
 """
 
 import os

@@ -1,5 +1,5 @@
 """The whole stack through nginx, as it runs in production: nginx, uWSGI, two Daphnes,
-the workers, the clock and Redis, from the step's own Procfile and config files, on
+the workers, the clock and Redis, from the project's own Procfile and config files, on
 SQLite and on a private PostgreSQL."""
 
 import json
