@@ -177,6 +177,20 @@ def serve_processes(session, step, port, env):
     session.run("honcho", "start", *names, env=env)
 
 
+@nox.session(python=PYTHON)
+def verify(session):
+    """Run a step's tests against your own project: `nox -s verify -- 03 [~/backchat]`
+    (tools/verify.py says more)."""
+    step = find_step(session.posargs[0]) if session.posargs else None
+    if step is None:
+        session.error(f"Which step? For example: nox -s verify -- 03 ~/backchat   "
+                      f"(steps: {', '.join(STEPS)})")  # fmt: skip
+    install_step(session, step)
+    script = str(ROOT / "tools/verify.py")
+    session.chdir(session.invoked_from)  # a relative path means where you typed it
+    session.run("python", script, step, *session.posargs[1:])
+
+
 @nox.session(python=False)  # only the standard library: it runs before anything is installed
 def doctor(session):
     """Check this machine for the workshop: Python 3.11, Redis, nginx, a browser, a free port."""
