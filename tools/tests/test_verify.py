@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 import stepdiff
@@ -64,26 +63,6 @@ def test_wrong_arguments_say_what_is_expected(tmp_path, capsys):
     assert "Which step?" in capsys.readouterr().out
     assert verify.main(["03", str(tmp_path)]) == 2
     assert "give the folder that holds your manage.py" in capsys.readouterr().out
-
-
-@pytest.fixture(scope="session")
-def step_python(tmp_path_factory):
-    """A Python with every step's pinned requirements (step 06's test requirements hold
-    all the others'), as `nox -s verify` installs them."""
-    venv = tmp_path_factory.mktemp("verify-env")
-    requirements = ["-r", str(stepdiff.ROOT / "steps/06-deploy/requirements-test.txt"),
-                    "-c", str(stepdiff.ROOT / "constraints.txt")]  # fmt: skip
-    uv = shutil.which("uv")
-    if uv:
-        subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
-        python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-        install = [uv, "pip", "install", "-q", "--python", str(python)]
-    else:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-        install = [str(python), "-m", "pip", "install", "-q"]
-    subprocess.run([*install, *requirements], check=True)
-    return python
 
 
 def run_verify(python, step, project, *args):
