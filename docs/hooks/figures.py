@@ -3,6 +3,8 @@
 In a page's Markdown (outside code blocks), these placeholders are replaced:
 
     {{ lines steps/04-htmx/static/js/htmx-backchat.js }}    the file's lines (like wc -l)
+    {{ changes 05-workers }}    the files the step adds, changes and removes since the
+                                previous step, as a list: the code, then the tests
     {{ typealong }}    the full-day plan: per step, the files and lines attendees type
                        and copy, and the time budget that follows from them
 
@@ -45,7 +47,7 @@ TYPED = {
         "templates/chat/ws/error.html", "chat/models.py", "chat/consumers.py",
     ],
     "05-workers": [
-        "backchat/settings.py", "chat/models.py", "chat/commands.py", "chat/workers.py",
+        "backchat/settings.py", "chat/models.py", "chat/workers.py",
         "chat/routing.py", "backchat/asgi.py", "chat/consumers.py",
     ],
     "06-deploy": ["backchat/settings.py"],
@@ -53,20 +55,22 @@ TYPED = {
 # Files that `startproject` writes in step 01: attendees edit a few of their lines.
 EDITED_IN_STEP_01 = {"backchat/settings.py", "backchat/urls.py"}
 
-LINES_PER_MINUTE = 3  # typed while listening: read the note, type, fix the typo
+LINES_PER_MINUTE = 4  # typed while listening: read the note, type, fix the typo
 MINUTES_PER_FILE = 2  # open it, find the place, save, run what it needs
-MINUTES_PER_STEP = 20  # run it, the demo, the tests, questions
+MINUTES_PER_STEP = 15  # run it, the demo, the tests, questions
 
-PLACEHOLDER = re.compile(r"\{\{ (?P<name>lines|typealong)(?: (?P<arg>[^\s}]+))? \}\}")
+PLACEHOLDER = re.compile(r"\{\{ (?P<name>lines|changes|typealong)(?: (?P<arg>[^\s}]+))? \}\}")
+VERBS = {"A": "New", "M": "Changed", "D": "Removed"}
 
 
 class FiguresError(Exception):
     """A placeholder that cannot be filled; the build stops."""
 
 
-def load_stepdiff(root):
-    """tools/stepdiff.py, loaded from its path (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("stepdiff", root / "tools" / "stepdiff.py")
+def load_stepdiff():
+    """tools/stepdiff.py of this repository, loaded from its path (tools/ is not a package)."""
+    tools = Path(__file__).resolve().parents[2] / "tools"
+    spec = importlib.util.spec_from_file_location("stepdiff", tools / "stepdiff.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -126,7 +130,7 @@ def step_plan(root, stepdiff, previous, step):
 
 def typealong_table(root):
     """The full-day plan as a Markdown table, with its total."""
-    stepdiff = load_stepdiff(root)
+    stepdiff = load_stepdiff()
     steps = stepdiff.list_steps(root)
     rows = [
         "| Step | Attendees type | Lines typed | They copy | Budget |",
@@ -146,13 +150,43 @@ def typealong_table(root):
         )
     rows.append(f"| | | | **Total, without breaks** | **{total}'** |")
     hours, minutes = divmod(total, 60)
-    return "\n".join(rows) + f"\n\nThat is {hours} h {minutes:02d} min of teaching."
+    return "\n".join(rows) + (
+        f"\n\nThat is {hours} h {minutes:02d} min of teaching, breaks not included. The "
+        f"budget of a step is {MINUTES_PER_STEP} minutes to run it, demo it, run its tests "
+        f"and take questions, {MINUTES_PER_FILE} minutes for each typed file (open it, find "
+        f"the place, save, run what it needs), and a minute for every {LINES_PER_MINUTE} "
+        f"lines typed while listening; rounded up to 5 minutes."
+    )
+
+
+def changes_list(root, step, page_path):
+    """The files a step adds, changes and removes, as a Markdown list: code, then tests."""
+    stepdiff = load_stepdiff()
+    steps = stepdiff.list_steps(root)
+    if step not in steps or steps.index(step) == 0:
+        raise FiguresError(f"{page_path}: {{{{ changes {step} }}}} needs a step after the first")
+    previous = steps[steps.index(step) - 1]
+    changes = stepdiff.changed_files(root / "steps" / previous, root / "steps" / step)
+    items = []
+    for tests in (False, True):
+        for status in "AMD":
+            paths = [
+                f"`{path}`"
+                for s, path in changes
+                if s == status and (path.split("/")[0] == "tests") == tests
+            ]
+            if paths:
+                what = f"{VERBS[status]} {'tests' if tests else 'files'}"
+                items.append(f"- **{what}** ({len(paths)}): {', '.join(paths)}")
+    return "\n".join(items)
 
 
 def fill(markdown, root, page_path):
     def replace(match):
         if match["name"] == "typealong":
             return typealong_table(root)
+        if match["name"] == "changes":
+            return changes_list(root, match["arg"] or "", page_path)
         path = root / (match["arg"] or "")
         if not match["arg"] or not path.is_file():
             raise FiguresError(f"{page_path}: {match[0]} names no file of the repository")

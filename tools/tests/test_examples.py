@@ -1,0 +1,24 @@
+"""The code examples in docs/examples/ work: each runs, with its tests, inside a copy of
+the step whose page includes it."""
+
+import shutil
+import subprocess
+
+import stepdiff
+
+EXAMPLES = stepdiff.ROOT / "docs/examples"
+
+
+def test_the_smallest_consumer_of_step_03_works(step_python, tmp_path):
+    project = tmp_path / "backchat"
+    shutil.copytree(stepdiff.ROOT / "steps/03-consumer", project,
+                    ignore=shutil.ignore_patterns(*stepdiff.IGNORED))  # fmt: skip
+    shutil.copy(EXAMPLES / "minimal_consumer.py", project / "chat/minimal_consumer.py")
+    shutil.copy(EXAMPLES / "test_minimal_consumer.py", project / "tests")
+    done = subprocess.run(
+        [str(step_python), "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "tests/test_minimal_consumer.py"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
