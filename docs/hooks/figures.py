@@ -5,6 +5,8 @@ In a page's Markdown (outside code blocks), these placeholders are replaced:
     {{ lines steps/04-htmx/static/js/htmx-backchat.js }}    the file's lines (like wc -l)
     {{ changes 05-workers }}    the files the step adds, changes and removes since the
                                 previous step, as a list: the code, then the tests
+    {{ time 03-consumer }}    the step's time on both tracks: its slot in the review's
+                              plan (docs/instructor.md) and its full-day budget
     {{ typealong }}    the full-day plan: per step, the files and lines attendees type
                        and copy, and the time budget that follows from them
 
@@ -59,7 +61,7 @@ LINES_PER_MINUTE = 4  # typed while listening: read the note, type, fix the typo
 MINUTES_PER_FILE = 2  # open it, find the place, save, run what it needs
 MINUTES_PER_STEP = 15  # run it, the demo, the tests, questions
 
-PLACEHOLDER = re.compile(r"\{\{ (?P<name>lines|changes|typealong)(?: (?P<arg>[^\s}]+))? \}\}")
+PLACEHOLDER = re.compile(r"\{\{ (?P<name>lines|changes|time|typealong)(?: (?P<arg>[^\s}]+))? \}\}")
 VERBS = {"A": "New", "M": "Changed", "D": "Removed"}
 
 
@@ -181,10 +183,36 @@ def changes_list(root, step, page_path):
     return "\n".join(items)
 
 
+def review_slot(root, step):
+    """The step's length in the review's timing plan of docs/instructor.md, in minutes."""
+    guide = (root / "docs/instructor.md").read_text(encoding="utf-8")
+    row = re.search(
+        rf"^\|[^|\n]*\|\s*(\d+)'\s*\|[^|\n]*\(steps/{re.escape(step)}\.md\)", guide, re.M
+    )
+    return int(row[1]) if row else None
+
+
+def step_time(root, step, page_path):
+    """ "about 40 minutes in the 3½-hour review, about 90 typing along"."""
+    stepdiff = load_stepdiff()
+    steps = stepdiff.list_steps(root)
+    slot = review_slot(root, step)
+    if step not in steps or step not in TYPED or slot is None:
+        raise FiguresError(f"{page_path}: {{{{ time {step} }}}}: no such step in both plans")
+    previous = steps[steps.index(step) - 1] if steps.index(step) else None
+    budget = step_plan(root, stepdiff, previous, step)[4]
+    return (
+        f"about {slot} minutes in the 3½-hour review; about {budget} minutes typing "
+        f"along, on the full day"
+    )
+
+
 def fill(markdown, root, page_path):
     def replace(match):
         if match["name"] == "typealong":
             return typealong_table(root)
+        if match["name"] == "time":
+            return step_time(root, match["arg"] or "", page_path)
         if match["name"] == "changes":
             return changes_list(root, match["arg"] or "", page_path)
         path = root / (match["arg"] or "")

@@ -44,3 +44,13 @@ def test_the_guides_plan_is_built_from_the_steps():
     table = figures.typealong_table(stepdiff.ROOT)
     assert table.count("| [0") == len(stepdiff.list_steps())
     assert "**Total, without breaks**" in table
+
+
+def test_a_steps_time_comes_from_both_plans(repo, write, monkeypatch):
+    monkeypatch.setattr(figures, "TYPED", {"01-one": ["chat/models.py"], "02-two": ["chat/new.py"]})
+    write("docs/instructor.md", "| 0:10 | 25' | [Step 02](steps/02-two.md) | Models |\n")
+    assert figures.fill("{{ time 02-two }}", repo, "page.md") == (
+        "about 25 minutes in the 3½-hour review; about 20 minutes typing along, on the full day"
+    )
+    with pytest.raises(figures.FiguresError, match="no such step in both plans"):
+        figures.fill("{{ time 01-one }}", repo, "page.md")
