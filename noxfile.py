@@ -250,6 +250,35 @@ def serve_processes(session, step, port, env):
     session.run("honcho", "start", *names, env=env)
 
 
+@nox.session(python=PYTHON)
+def verify(session):
+    """Run a step's tests against your own project: `nox -s verify -- 03 [~/backchat]`
+    (tools/verify.py says more)."""
+    step = find_step(session.posargs[0]) if session.posargs else None
+    if step is None:
+        session.error(f"Which step? For example: nox -s verify -- 03 ~/backchat   "
+                      f"(steps: {', '.join(STEPS)})")  # fmt: skip
+    install_step(session, step)
+    script = str(ROOT / "tools/verify.py")
+    session.chdir(session.invoked_from)  # a relative path means where you typed it
+    session.run("python", script, step, *session.posargs[1:])
+
+
+@nox.session(python=False)  # it runs nox itself, for the step sessions' own environments
+def prepare(session):
+    """Get a laptop ready for the class in a minute or two (plain `nox` takes about 8):
+    check the machine, install every step's environment, prove step 01 runs."""
+    machine_ok = subprocess.run([sys.executable, "tools/doctor.py"]).returncode == 0
+    nox_itself = [sys.executable, "-m", "nox"]
+    step_sessions = [f"step{step_number(step)}" for step in STEPS]
+    # Every package of every step, into the download cache: the venue's wifi is not needed.
+    session.run(*nox_itself, "--install-only", "-s", *step_sessions, external=True)
+    session.run(*nox_itself, "--reuse-venv=yes", "-s", "step01", external=True)
+    if not machine_ok:
+        session.error("Every step is installed, but the machine misses what is marked above.")
+    session.log("Ready for the class: every step is installed, and step 01's tests pass.")
+
+
 @nox.session(python=False)  # only the standard library: it runs before anything is installed
 def doctor(session):
     """Check this machine for the workshop: the sessions' Python, Redis, nginx, a browser, a

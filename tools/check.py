@@ -16,7 +16,10 @@ Each check is a function that returns a list of problems (empty when all is well
   console/bash/shell/sh/text/mermaid block: the docs never paste code;
 - nothing in a step imports from another step or the repo root;
 - constraints.txt pins every package that a step requires;
-- every step's screenshot (docs/assets/screenshots/) was taken of the step as it is.
+- every step's screenshot (docs/assets/screenshots/) was taken of the step as it is;
+- every timing plan in docs/ (a table whose columns start `| Start | Length |`) adds
+  up: each slot starts when the one before ends, and the "Total: N minutes" after
+  the table is the sum of the lengths.
 
 Exits 1 if any check fails.
 """
@@ -242,6 +245,66 @@ def check_screenshots_current(root=ROOT):
     return problems
 
 
+# A timing plan: | Start | Length | ... with rows such as | 0:10 | 25' | ...
+PLAN_HEADER = re.compile(r"^\|\s*Start\s*\|\s*Length\s*\|")
+PLAN_ROW = re.compile(r"^\|\s*(?P<start>[^|]*?)\s*\|\s*(?P<length>[^|]*?)\s*\|")
+PLAN_TOTAL = re.compile(r"\bTotal:\s*(?P<total>\d+)\s*minutes\b")
+
+
+def plan_rows(lines, header):
+    """The (line number, start, length) of a plan's rows, after its header and rule."""
+    rows = []
+    for number in range(header + 2, len(lines)):
+        match = PLAN_ROW.match(lines[number])
+        if not lines[number].startswith("|") or not match:
+            break
+        rows.append((number + 1, match["start"], match["length"]))
+    return rows
+
+
+def check_timing_plans(root=ROOT):
+    """Every timing plan in the docs adds up: slots follow each other and sum to the total."""
+    problems = []
+    for page in sorted((root / "docs").rglob("*.md")):
+        rel = page.relative_to(root).as_posix()
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for header, line in enumerate(lines):
+            if not PLAN_HEADER.match(line):
+                continue
+            rows = plan_rows(lines, header)
+            expected = summed = 0
+            for number, start, length in rows:
+                clock = re.fullmatch(r"(\d+):(\d\d)", start)
+                minutes = re.fullmatch(r"(\d+)\s*(?:'|min)", length)
+                if not clock or not minutes:
+                    problems.append(
+                        f"{rel}:{number}: a slot needs a start such as 0:10 and a length such "
+                        f"as 25' (it has {start!r} and {length!r})"
+                    )
+                    break
+                begins = int(clock[1]) * 60 + int(clock[2])
+                if begins != expected:
+                    problems.append(
+                        f"{rel}:{number}: this slot starts at {start}, but the one before "
+                        f"ends at {expected // 60}:{expected % 60:02d}"
+                    )
+                expected = begins + int(minutes[1])
+                summed += int(minutes[1])
+            after = "\n".join(lines[header + 2 + len(rows) : header + 2 + len(rows) + 5])
+            total = PLAN_TOTAL.search(after)
+            if total is None:
+                problems.append(
+                    f"{rel}:{header + 1}: a timing plan needs its claim right after the table: "
+                    f"'Total: {summed} minutes.'"
+                )
+            elif int(total["total"]) != summed:
+                problems.append(
+                    f"{rel}:{header + 1}: the plan says 'Total: {total['total']} minutes', but "
+                    f"its slots add up to {summed} minutes"
+                )
+    return problems
+
+
 CHECKS = [
     check_step_layout,
     check_docs_cover_changes,
@@ -249,6 +312,7 @@ CHECKS = [
     check_no_cross_step_imports,
     check_constraints_cover_requirements,
     check_screenshots_current,
+    check_timing_plans,
 ]
 
 
