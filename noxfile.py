@@ -30,6 +30,8 @@ os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = "constraints.txt"  # the one lock file for every step and tool
+# Step 06's image is built from its folder alone: the same pins, for its packages only.
+STEP_LOCK = ROOT / "steps/06-deploy/requirements.lock"
 PYTHON = "3.11"  # the minimum the workshop supports
 COMPAT_PYTHONS = ["3.12", "3.13"]
 
@@ -328,7 +330,8 @@ def check(session):
 
 @nox.session(python=False)  # needs uv on PATH
 def lock(session):
-    """Re-pin constraints.txt from every step's requirements and the tools'."""
+    """Re-pin constraints.txt from every step's requirements and the tools', and step 06's
+    requirements.lock from constraints.txt."""
     inputs = [
         "tools/requirements.in",
         *sorted(str(p) for p in ROOT.glob("steps/*/requirements*.txt")),
@@ -339,7 +342,17 @@ def lock(session):
         *inputs, "-o", CONSTRAINTS, *session.posargs,
         silent=True,
     )  # fmt: skip
-    session.log(f"Wrote {CONSTRAINTS}: review the changes with `git diff {CONSTRAINTS}`.")
+    # Step 06 builds its image from its own folder: its own lock, the same pins, only its
+    # own packages (no annotations: they would name the workshop's file).
+    with session.chdir(f"steps/{STEP_LOCK.parent.name}"):
+        session.run(
+            "uv", "pip", "compile", "--universal", "--python-version", PYTHON, "--no-annotate",
+            "--custom-compile-command", f"uv pip compile --universal requirements.txt -o {STEP_LOCK.name}",
+            "requirements.txt", "-c", str(ROOT / CONSTRAINTS), "-o", STEP_LOCK.name,
+            silent=True,
+        )  # fmt: skip
+    session.log(f"Wrote {CONSTRAINTS} and {STEP_LOCK.relative_to(ROOT)}: review the changes "
+                f"with `git diff {CONSTRAINTS} {STEP_LOCK.relative_to(ROOT)}`.")  # fmt: skip
 
 
 # Plain `nox` runs what CI needs.
