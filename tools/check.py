@@ -43,7 +43,7 @@ STEPDIFF = re.compile(r'(?<!\S)stepdiff="[^"]+"')
 # Notes on an included block (docs/hooks/annotate.py): annotate="LINE:MARKER ...".
 ANNOTATE = re.compile(r'(?<!\S)annotate="\s*\d[^"]*"')
 # Data files with nothing to annotate: naming them is enough (including them is fine).
-DATA_FILES = {"requirements.txt", "requirements-test.txt"}
+DATA_FILES = {"requirements.txt", "requirements-test.txt", "requirements.lock"}
 
 
 def check_step_layout(root=ROOT):
@@ -266,16 +266,22 @@ def required_by(constraints, requirements):
 
 
 def check_step_locks_current(root=ROOT):
-    """Each step lock file (step 06's requirements.lock) pins exactly what constraints.txt
-    pins for that step's requirements.txt (re-lock with `nox -s lock`)."""
+    """A step's own requirements.lock pins what constraints.txt pins for it (`nox -s lock`).
+
+    Step 06 has one, for its image: exactly the packages constraints.txt pins for its
+    requirements.txt, at the same versions."""
     constraints = root / "constraints.txt"
     problems = []
     for lock in sorted((root / "steps").glob("*/requirements.lock")):
         step = lock.parent.relative_to(root).as_posix()
         workshop = pins(constraints)
-        wanted = {name: workshop[name] for name in required_by(constraints, f"{step}/requirements.txt")}
+        wanted = {
+            name: workshop[name] for name in required_by(constraints, f"{step}/requirements.txt")
+        }
         if pins(lock) != wanted:
-            problems.append(f"{step}/requirements.lock differs from constraints.txt: run `nox -s lock`")
+            problems.append(
+                f"{step}/requirements.lock differs from constraints.txt: run `nox -s lock`"
+            )
     return problems
 
 
