@@ -36,6 +36,8 @@ nox.options.download_python = "never"
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 
 CONSTRAINTS = "constraints.txt"  # the one lock file for every step and tool
+# Step 06's image is built from its folder alone: the same pins, for its packages only.
+STEP_LOCK = ROOT / "steps/06-deploy/requirements.lock"
 
 # Every session runs on one Python: BACKCHAT_PYTHON=X.Y if set, else the one running nox
 # if the workshop supports it, else the first supported one found (`nox -s doctor` says
@@ -371,6 +373,22 @@ def offline(session):
     session.run("unshare", "--net", "bash", "-c", OFFLINE, env=env, external=True)
 
 
+# Not in plain `nox` (it needs Docker, or root on Linux to start one); .ci/run runs it.
+@nox.session(python=PYTHON)
+def containers(session):
+    """Build step 06's image and run its compose.yaml for real, then chat through nginx
+    (tools/containers/run.py; `-- --record` re-measures the numbers on step 06's page)."""
+    can_start_docker = sys.platform.startswith("linux") and os.geteuid() == 0
+    if shutil.which("docker") is None and not can_start_docker:
+        session.skip("Docker is not installed, and installing it needs root: the containers "
+                     "were NOT run (https://docs.docker.com/engine/install/)")  # fmt: skip
+    session.install("websockets", "-c", CONSTRAINTS)  # the chat, through nginx
+    record = (
+        ["--record", "docs/assets/containers/measured.md"] if "--record" in session.posargs else []
+    )
+    session.run("python", "tools/containers/run.py", *record)
+
+
 # Not in plain `nox`: `nox -s check` already fails when a picture no longer matches its step.
 @nox.session(python=PYTHON)
 def screenshots(session):
@@ -423,8 +441,11 @@ PYTHONS_TEST = "tools/tests/test_pythons.py"  # nox -s pythons runs it, not nox 
 @nox.session(python=PYTHON)
 def check(session):
     """Check the repo's consistency: step diffs vs docs pages, docs code blocks, ..."""
-    # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests.
-    session.install("pytest", "pip", "websockets", "psutil", "-c", CONSTRAINTS)
+    # pip: the wheelhouse's tests download; websockets and psutil: the load test's tests;
+    # check-jsonschema: the GitHub Actions workflow's.
+    session.install(
+        "pytest", "pip", "websockets", "psutil", "check-jsonschema", "-c", CONSTRAINTS
+    )  # fmt: skip
     session.run("pytest", "-q", "-p", "no:cacheprovider", f"--ignore={PYTHONS_TEST}", "tools/tests")
     session.run("python", "tools/check.py")
 
@@ -441,7 +462,7 @@ def pythons(session):
 @nox.session(python=False)  # needs uv on PATH
 def lock(session):
     """Re-pin constraints.txt from every step's requirements and the tools', for every
-    supported Python."""
+    supported Python, and step 06's requirements.lock from constraints.txt."""
     inputs = [
         "tools/requirements.in",
         *sorted(str(p) for p in ROOT.glob("steps/*/requirements*.txt")),
@@ -459,7 +480,20 @@ def lock(session):
     session.log(
         f"Wrote {CONSTRAINTS}, which resolves on Python {', '.join(helpers.SUPPORTED_PYTHONS)}"
     )
-    session.log(f"Review the changes with `git diff {CONSTRAINTS}`.")
+    # Step 06 builds its image from its own folder: its own lock, the same pins, only its
+    # own packages (no annotations: they would name the workshop's file). Its header
+    # gives the command that re-pins it in a learner's own project.
+    own_command = f"uv pip compile --universal requirements.txt -o {STEP_LOCK.name}"
+    with session.chdir(STEP_LOCK.parent):
+        session.run(
+            "uv", "pip", "compile", "--universal", "--python-version", oldest, "--no-annotate",
+            "--custom-compile-command", own_command,
+            "requirements.txt", "-c", str(ROOT / CONSTRAINTS), "-o", STEP_LOCK.name,
+            silent=True,
+        )  # fmt: skip
+    step_lock = STEP_LOCK.relative_to(ROOT).as_posix()
+    session.log(f"Wrote {step_lock}. Review the changes with "
+                f"`git diff {CONSTRAINTS} {step_lock}`.")  # fmt: skip
 
 
 # Plain `nox` runs what CI needs.

@@ -15,7 +15,8 @@ Each check is a function that returns a list of problems (empty when all is well
   `stepdiff="NN-name"` block that the docs hook fills with the step's diff, or a
   console/bash/shell/sh/text/mermaid block: the docs never paste code;
 - nothing in a step imports from another step or the repo root;
-- constraints.txt pins every package that a step requires;
+- constraints.txt pins every package that a step requires, and step 06's own
+  requirements.lock exactly what constraints.txt pins for it;
 - every step's screenshot (docs/assets/screenshots/) was taken of the step as it is;
 - every timing plan in docs/ (a table whose columns start `| Start | Length |`) adds
   up: each slot starts when the one before ends, and the "Total: N minutes" after
@@ -41,7 +42,7 @@ STEP_FILES = ["manage.py", "requirements.txt", "pytest.ini", "tests"]
 SNIPPET_LINE = re.compile(r"""^\s*-+8<-+\s+(["'])(?P<path>.+)\1\s*$""")
 SNIPPET_MARKER = re.compile(r"^\s*-+8<-+\s*$")
 # Data files with nothing to annotate: naming them is enough (including them is fine).
-DATA_FILES = {"requirements.txt", "requirements-test.txt"}
+DATA_FILES = {"requirements.txt", "requirements-test.txt", "requirements.lock"}
 
 
 def check_step_layout(root=ROOT):
@@ -221,6 +222,51 @@ def check_constraints_cover_requirements(root=ROOT):
     ]
 
 
+def pins(path):
+    """{name: version} of a uv-compiled lock file (markers aside)."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)", line)
+        if match:
+            found.setdefault(re.sub(r"[-_.]+", "-", match[1]).lower(), set()).add(match[2])
+    return found
+
+
+def required_by(constraints, requirements):
+    """Names constraints.txt pins for one requirements file: those its `# via` notes give
+    that file, and then, over and over, those they give a name already found."""
+    vias, name = {}, None
+    for line in constraints.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==", line):
+            name = re.sub(r"[-_.]+", "-", match[1]).lower()
+        elif name and (via := re.match(r"\s*#\s+(?:via\s+)?(\S.*)$", line)):
+            vias.setdefault(name, set()).add(via[1].strip())
+    found = {name for name, via in vias.items() if f"-r {requirements}" in via}
+    while grown := {name for name, via in vias.items() if via & found} - found:
+        found |= grown
+    return found
+
+
+def check_step_locks_current(root=ROOT):
+    """A step's own requirements.lock pins what constraints.txt pins for it (`nox -s lock`).
+
+    Step 06 has one, for its image: exactly the packages constraints.txt pins for its
+    requirements.txt, at the same versions."""
+    constraints = root / "constraints.txt"
+    problems = []
+    for lock in sorted((root / "steps").glob("*/requirements.lock")):
+        step = lock.parent.relative_to(root).as_posix()
+        workshop = pins(constraints)
+        wanted = {
+            name: workshop[name] for name in required_by(constraints, f"{step}/requirements.txt")
+        }
+        if pins(lock) != wanted:
+            problems.append(
+                f"{step}/requirements.lock differs from constraints.txt: run `nox -s lock`"
+            )
+    return problems
+
+
 def check_screenshots_current(root=ROOT):
     """Every step's screenshot shows the step as it is (retake with `nox -s screenshots`)."""
     recorded = screenshots.recorded_hashes(root)
@@ -311,6 +357,7 @@ CHECKS = [
     check_docs_code_blocks,
     check_no_cross_step_imports,
     check_constraints_cover_requirements,
+    check_step_locks_current,
     check_screenshots_current,
     check_timing_plans,
 ]

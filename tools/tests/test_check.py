@@ -141,6 +141,42 @@ def test_constraints_must_pin_every_requirement(repo, write):
     ]
 
 
+WORKSHOP_LOCK = """\
+channels==4.3.2
+    # via
+    #   -r steps/02-two/requirements.txt
+    #   channels-redis
+django==5.2.1
+    # via
+    #   -r steps/01-one/requirements.txt
+    #   channels
+mkdocs==1.6.1
+    # via -r tools/requirements.in
+"""
+
+
+def test_a_step_lock_pins_what_constraints_pin_for_the_step(repo, write):
+    write("constraints.txt", WORKSHOP_LOCK)
+    write("steps/02-two/requirements.lock", "# uv\nchannels==4.3.2\ndjango==5.2.1 ; x\n")
+    assert check.check_step_locks_current(repo) == []
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        "channels==4.3.2\n",  # django, which channels needs, is missing
+        "channels==4.3.2\ndjango==5.2.0\n",  # another version
+        "channels==4.3.2\ndjango==5.2.1\nmkdocs==1.6.1\n",  # a package the step does not need
+    ],
+)
+def test_a_stale_step_lock_is_reported(repo, write, lock):
+    write("constraints.txt", WORKSHOP_LOCK)
+    write("steps/02-two/requirements.lock", lock)
+    assert check.check_step_locks_current(repo) == [
+        "steps/02-two/requirements.lock differs from constraints.txt: run `nox -s lock`"
+    ]
+
+
 def test_main_reports_every_check(repo, capsys):
     assert check.main(repo) == 1
     out = capsys.readouterr().out

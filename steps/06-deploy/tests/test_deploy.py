@@ -50,16 +50,39 @@ def test_the_image_runs_procfile_lines_as_an_unprivileged_user():
     assert re.search(r"^USER (?!root$)\w+$", dockerfile, re.MULTILINE)
     assert 'ENTRYPOINT ["honcho", "start", "--no-prefix"]' in dockerfile
     # Reproducible: a base image pinned to a patch release, packages by the lock file.
-    assert re.search(r"^FROM python:3\.11\.\d+-slim", dockerfile, re.MULTILINE)
-    assert "pip install --no-cache-dir -r /tmp/requirements.txt -c /tmp/constraints.txt" in (
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11\.\d+-slim", dockerfile, re.MULTILINE)
+    assert re.search(r"^FROM \$\{PYTHON_IMAGE\}$", dockerfile, re.MULTILINE)
+    assert "pip install --no-cache-dir -r /tmp/requirements.txt -c /tmp/requirements.lock" in (
         dockerfile
     )
 
 
+def test_the_image_is_built_from_this_folder_alone():
+    build = COMPOSE["x-backchat"]["build"]
+    assert build["context"] == "."
+    assert "dockerfile" not in build  # ./Dockerfile
+    dockerfile = (STEP_DIR / "Dockerfile").read_text()
+    sources = [line.split()[1:-1] for line in dockerfile.splitlines() if line.startswith("COPY ")]
+    assert sources and all(".." not in source for copy in sources for source in copy)
+    # The lock file pins every requirement (nox -s lock writes it).
+    locked = (STEP_DIR / "requirements.lock").read_text().lower()
+    for line in (STEP_DIR / "requirements.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name = re.match(r"[\w-]+", line)[0].lower().replace("_", "-")
+            assert re.search(rf"^{re.escape(name)}==", locked, re.MULTILINE), name
+
+
+def image_default(name):
+    """The image a service runs where its variable is unset: ${NAME_IMAGE:-default}; for
+    our own image, its base image."""
+    service = COMPOSE["services"][name]
+    image = service["build"]["args"]["PYTHON_IMAGE"] if "build" in service else service["image"]
+    return re.fullmatch(r"\$\{[A-Z]+_IMAGE:-(.+)\}", image)[1]
+
+
 @pytest.mark.parametrize("name", sorted(COMPOSE["services"]))
 def test_every_image_is_pinned(name):
-    image = COMPOSE["services"][name]["image"]
-    assert image == "backchat" or re.fullmatch(r"[a-z]+:\d+(\.\d+)+(-[a-z]+)?", image)
+    assert re.fullmatch(r"[a-z]+:\d+(\.\d+)+(-[a-z]+)*", image_default(name))
 
 
 def test_the_servers_and_the_databases_have_health_checks():
