@@ -51,6 +51,7 @@ PYTHON = PYTHON_FOUND or PYTHON_VERSION
 OTHER_PYTHONS = [v for v in helpers.SUPPORTED_PYTHONS if v != PYTHON_VERSION]
 
 STEPS = stepdiff.list_steps(ROOT)  # 01-django, 02-auth, ...
+STEP_SESSIONS = [f"step{helpers.step_number(step)}" for step in STEPS]  # step01, ...
 
 
 def install_step(session, step):
@@ -272,9 +273,8 @@ def prepare(session):
     check the machine, install every step's environment, prove step 01 runs."""
     machine_ok = subprocess.run([sys.executable, "tools/doctor.py"]).returncode == 0
     nox_itself = [sys.executable, "-m", "nox"]
-    step_sessions = [f"step{step_number(step)}" for step in STEPS]
     # Every package of every step, into the download cache: the venue's wifi is not needed.
-    session.run(*nox_itself, "--install-only", "-s", *step_sessions, external=True)
+    session.run(*nox_itself, "--install-only", "-s", *STEP_SESSIONS, external=True)
     session.run(*nox_itself, "--reuse-venv=yes", "-s", "step01", external=True)
     if not machine_ok:
         session.error("Every step is installed, but the machine misses what is marked above.")
@@ -497,5 +497,4 @@ def lock(session):
 
 
 # Plain `nox` runs what CI needs.
-step_sessions = [f"step{helpers.step_number(step)}" for step in STEPS]
-nox.options.sessions = ["lint", "check", *step_sessions, "multihost", "docs"]
+nox.options.sessions = ["lint", "check", *STEP_SESSIONS, "multihost", "docs"]
