@@ -10,8 +10,8 @@ from chat.limits import count  # the invite limit's counter: a fixed window in t
 ACCOUNT_FAILURES = 5
 # Per address: one machine guessing the passwords of many accounts.
 ADDRESS_FAILURES = 20
-# Short, and counted from the first failure: someone who fails on purpose cannot keep
-# the owner of an account out for longer than this.
+# Short, and counted from the first failure: to keep the owner of an account out,
+# someone failing on purpose must go on failing, from address after address.
 PAUSE = 5 * 60  # seconds
 
 
@@ -25,7 +25,7 @@ def counters(username, address):
 
 
 def login_blocked(username, address):
-    """"account" or "address" if that one failed too often lately, else None."""
+    """Which counter is full, "account" or "address"; None if neither."""
     for reason, (key, limit) in counters(username, address).items():
         if cache.get(key, 0) >= limit:
             return reason
