@@ -1,0 +1,147 @@
+"""Run the lines of a step's Procfile; start again any process that exits.
+
+    python tools/serve.py Procfile [NAME ...]
+
+`nox -s serve -- 05` and `-- 06` run it. `honcho start` stops every process as soon as
+one exits: in class, a crashed worker (or a Daphne killed on purpose, to show the pages
+reconnect) would end the demo. Here the others keep running and the one that exited
+starts again after a second, which is also what the step's own deployments do
+(`restart:` in compose.yaml, `Restart=` in systemd). A process that keeps exiting
+(a port in use, a typo) is left stopped after a few tries, with a message that names it.
+Ctrl-C (or SIGTERM) stops them all.
+
+Each line of output starts with the time and the name of the process that wrote it, as
+with honcho. Every process is announced with its pid, so that it can be killed by hand.
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+TRIES = 3  # exits within TRIES_WINDOW seconds before a process is left stopped
+TRIES_WINDOW = 60
+RESTART_DELAY = 1  # seconds, doubled after each exit within the window
+STOP_TIMEOUT = 10  # seconds between SIGTERM and SIGKILL
+
+print_lock = threading.Lock()
+
+
+def say(name, text, width):
+    with print_lock:
+        print(f"{datetime.now():%H:%M:%S} {name:<{width}} | {text}", flush=True)
+
+
+def read_procfile(path):
+    """{name: command} for each `name: command` line, comments and blank lines skipped."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return dict(line.split(":", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+class Process:
+    def __init__(self, name, command, width):
+        self.name, self.command, self.width = name, command.strip(), width
+        self.popen = None
+        self.exits = []  # when it exited lately
+        self.restart_at = None  # when to start it again, if it is to be
+
+    def start(self):
+        # A session of its own: Ctrl-C in the terminal reaches this supervisor only, which
+        # then stops each process with everything it started (nginx's and uWSGI's workers).
+        self.popen = subprocess.Popen(
+            ["/bin/sh", "-c", self.command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.restart_at = None
+        say(self.name, f"started (pid {self.popen.pid})", self.width)
+        threading.Thread(target=self.relay, args=(self.popen,), daemon=True).start()
+
+    def relay(self, popen):
+        for line in popen.stdout:
+            say(self.name, line.decode(errors="replace").rstrip(), self.width)
+
+    def exited(self, now):
+        """It has just exited: schedule its restart, or give up on it."""
+        code = self.popen.returncode
+        self.popen = None
+        self.exits = [t for t in self.exits if now - t < TRIES_WINDOW] + [now]
+        if len(self.exits) >= TRIES:
+            say(self.name, f"exited with code {code}, {TRIES} times within {TRIES_WINDOW} s: "
+                "left stopped. Its output above says why; the other processes keep "
+                "running. Fix the cause, then stop with Ctrl-C and serve again.",
+                self.width)  # fmt: skip
+            return
+        delay = RESTART_DELAY * 2 ** (len(self.exits) - 1)
+        say(self.name, f"exited with code {code}; starting it again in {delay} s", self.width)
+        self.restart_at = now + delay
+
+    def signal(self, number):
+        if self.popen is not None and self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):  # it has just exited
+                os.killpg(self.popen.pid, number)
+
+
+def stop_all(processes):
+    for process in processes:
+        process.restart_at = None
+        process.signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in processes:
+        if process.popen is None:
+            continue
+        try:
+            process.popen.wait(timeout=max(0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(process.name, f"still running {STOP_TIMEOUT} s after SIGTERM: killed", 0)
+            process.signal(signal.SIGKILL)
+            process.popen.wait()
+
+
+class Stop(Exception):
+    pass
+
+
+def stop(number, frame):
+    raise Stop
+
+
+def main(procfile, names):
+    commands = read_procfile(procfile)
+    unknown = [name for name in names if name not in commands]
+    if unknown:
+        sys.exit(f"{procfile} has no line {', '.join(unknown)}; its lines: {', '.join(commands)}")
+    names = names or list(commands)
+    width = max(map(len, names))
+    processes = [Process(name, commands[name], width) for name in names]
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for process in processes:
+            process.start()
+        while True:
+            time.sleep(0.2)
+            now = time.monotonic()
+            for process in processes:
+                if process.popen is not None and process.popen.poll() is not None:
+                    process.exited(now)
+                elif process.restart_at is not None and now >= process.restart_at:
+                    process.start()
+    except Stop:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        say("serve", "stopping every process", width)
+        stop_all(processes)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2:])
