@@ -189,8 +189,8 @@ def serve_processes(session, step, port, env):
         redis_port = free_port()
         env |= {"REDIS_PORT": str(redis_port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ with {', '.join(names)}")
-    session.log("Each line of output starts with its process's name. One that exits is")
-    session.log("started again; Ctrl-C stops them all.")
+    session.log("Each line starts with its process's name. One that exits starts again.")
+    session.log("Ctrl-C stops them all.")
     # Ctrl-C reaches nox too: give tools/serve.py time to stop every process before nox
     # would kill it (after 0.3 s by default), leaving them running.
     session.run("python", str(ROOT / "tools/serve.py"), "Procfile", *names, env=env,

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "tools/serve.py"
 
 # A process that says its pid, then waits to be killed.
-STEADY = f"{sys.executable} -c \"import os, time; print('pid', os.getpid(), flush=True); time.sleep(600)\""
+SAY_PID_AND_WAIT = "import os, time; print('pid', os.getpid(), flush=True); time.sleep(600)"
+STEADY = f'{sys.executable} -c "{SAY_PID_AND_WAIT}"'
 
 
 class Output:
