@@ -70,6 +70,10 @@ class Process:
     def exited(self, now):
         """It has just exited: schedule its restart, or give up on it."""
         code = self.popen.returncode
+        # What it started may live on (a shell's child, a master's workers), holding its
+        # port: end them too, so that the next start finds the port free.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen = None
         self.exits = [t for t in self.exits if now - t < TRIES_WINDOW] + [now]
         if len(self.exits) >= TRIES:

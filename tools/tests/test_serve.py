@@ -1,6 +1,7 @@
 """tools/serve.py keeps a served step running when one of its processes exits, and
 `nox -s serve` reuses its environment while the lock and the requirements stay the same."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -180,21 +181,38 @@ def serve(tmp_path):
     for popen, output in running:
         if popen.poll() is None:
             ctrl_c(popen, output)
-        leftovers = [pid for pid in started_pids(output) if alive(pid)]
-        for pid in leftovers:
-            os.kill(pid, signal.SIGKILL)
-        assert leftovers == [], "processes outlived `nox -s serve`"
+    leftovers = [pid for pid in serving_on(port) if alive(pid)]
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    assert leftovers == [], "processes outlived `nox -s serve`"
+
+
+def serving_on(port):
+    """The pids of every process with PORT=port in its environment: all that serve started."""
+    pids = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):
+            if f"\0PORT={port}\0".encode() in b"\0" + environ.read_bytes():
+                pids.append(int(environ.parent.name))
+    return pids
+
+
+# What each process of step 05 says once it works.
+READY = {"worker": "Reading jobs from chat-commands", "redis": "Ready to accept connections"}
 
 
 def test_serving_step_05_survives_a_dead_worker_and_redis(serve):
     popen, output, url = serve("05")
     wait_for_page(url, output, timeout=300)  # a first start installs the requirements
-    for name in ("worker", "redis"):
+    for name, ready in READY.items():
+        output.wait_for(rf"^\S+ {name} +\| {ready}")
+        # The pid announced is the shell's that runs the line (its program is a child).
         pid = int(output.wait_for(rf"^\S+ {name} +\| started \(pid (\d+)\)").group(1))
         mark = len(output.text)
         os.kill(pid, signal.SIGKILL)
         output.wait_for(rf"{name} +\| exited with code -9; starting it again", start=mark)
         output.wait_for(rf"{name} +\| started \(pid \d+\)", start=mark)
+        output.wait_for(rf"^\S+ {name} +\| {ready}", start=mark)  # it works again
     assert answers(url)
     ctrl_c(popen, output)
     assert not answers(url)
