@@ -72,8 +72,7 @@ class Process:
         code = self.popen.returncode
         # What it started may live on (a shell's child, a master's workers), holding its
         # port: end them too, so that the next start finds the port free.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.signal(signal.SIGKILL)
         self.popen = None
         self.exits = [t for t in self.exits if now - t < TRIES_WINDOW] + [now]
         if len(self.exits) >= TRIES:
@@ -87,9 +86,21 @@ class Process:
         self.restart_at = now + delay
 
     def signal(self, number):
-        if self.popen is not None and self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):  # it has just exited
+        """Signal the process and everything it started (its process group)."""
+        if self.popen is not None:
+            with contextlib.suppress(ProcessLookupError):  # all of them are gone
                 os.killpg(self.popen.pid, number)
+
+    def running(self):
+        """Is anything of it left? The shell that ran the line, or anything it started."""
+        if self.popen is None:
+            return False
+        self.popen.poll()  # reap the shell once it has exited
+        try:
+            os.killpg(self.popen.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
 
 def stop_all(processes):
@@ -98,13 +109,12 @@ def stop_all(processes):
         process.signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
     for process in processes:
-        if process.popen is None:
-            continue
-        try:
-            process.popen.wait(timeout=max(0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        while process.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if process.running():
             say(process.name, f"still running {STOP_TIMEOUT} s after SIGTERM: killed", 0)
             process.signal(signal.SIGKILL)
+        if process.popen is not None:
             process.popen.wait()
 
 
