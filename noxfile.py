@@ -12,6 +12,7 @@ Examples:
     nox -s lock              re-pin constraints.txt (add `-- --upgrade` to update)
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -212,15 +213,29 @@ REDIS_MISSING = """steps/{step} needs Redis, and redis-server was not found. Ins
 or set REDIS_URL to a Redis that runs elsewhere (redis://host:6379/0)."""
 
 
-# Serving needs no particular Python: use the one running nox (3.11 or newer).
-@nox.session(python=None)
+def install_step_once(session, step):
+    """Install the step's requirements unless this environment already has them, from the
+    same lock and requirements files: then a restart of the server takes seconds."""
+    files = [ROOT / CONSTRAINTS, *sorted((ROOT / "steps" / step).glob("requirements*.txt"))]
+    wanted = step + " " + hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    stamp = Path(session.virtualenv.location) / "installed-step"
+    if stamp.is_file() and stamp.read_text() == wanted:
+        session.log(f"Reusing the environment: {CONSTRAINTS} and steps/{step}'s requirements")
+        return
+    install_step(session, step)
+    stamp.write_text(wanted)
+
+
+# Serving needs no particular Python: use the one running nox (3.11 or newer). The
+# environment is kept from one start to the next (install_step_once).
+@nox.session(python=None, reuse_venv=True)
 def serve(session):
     """Migrate, seed and serve a step: `nox -s serve -- 01` (PORT overrides 8000)."""
     if len(session.posargs) != 1:
         session.error(f"Which step? For example: nox -s serve -- 01   (steps: {', '.join(STEPS)})")
     step = find_step(session, session.posargs[0])
     port = os.environ.get("PORT", "8000")
-    install_step(session, step)
+    install_step_once(session, step)
     run_dir = str(Path(session.create_tmp()).resolve())  # before chdir: the path stays right
     session.chdir(f"steps/{step}")
     env = {}
@@ -237,7 +252,8 @@ def serve(session):
 
 
 def serve_processes(session, step, port, env):
-    """Run every line of the step's Procfile with honcho: a private Redis unless REDIS_URL."""
+    """Run every line of the step's Procfile with tools/serve.py, which starts again a
+    process that exits (honcho would stop them all): a private Redis unless REDIS_URL."""
     names = list(helpers.procfile("Procfile"))
     env = {"PORT": port} | env
     if os.environ.get("REDIS_URL"):
@@ -249,8 +265,12 @@ def serve_processes(session, step, port, env):
         redis_port = helpers.free_port()
         env |= {"REDIS_PORT": str(redis_port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
     session.log(f"Serving steps/{step} on http://127.0.0.1:{port}/ with {', '.join(names)}")
-    session.log("Each line of output starts with its process's name; Ctrl-C stops them all.")
-    session.run("honcho", "start", *names, env=env)
+    session.log("Each line starts with its process's name. One that exits starts again.")
+    session.log("Ctrl-C stops them all.")
+    # Ctrl-C reaches nox too: give tools/serve.py time to stop every process before nox
+    # would kill it (after 0.3 s by default), leaving them running.
+    session.run("python", str(ROOT / "tools/serve.py"), "Procfile", *names, env=env,
+                interrupt_timeout=30, terminate_timeout=30)  # fmt: skip
 
 
 @nox.session(python=PYTHON)

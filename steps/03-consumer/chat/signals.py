@@ -1,8 +1,9 @@
 """Close the sockets of people who lose access, the moment they lose it.
 
 A consumer checks who may chat when its socket connects. These receivers tell
-the open sockets when that changes: a log-out, a removal from the room, a
-deactivated or deleted account, a deleted room. chat/apps.py connects them.
+the open sockets when that changes: a log-out, a new password, a removal from
+the room, a deactivated or deleted account, a deleted room. chat/apps.py
+connects them.
 """
 
 from asgiref.sync import async_to_sync
@@ -10,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from .consumers import NO_ACCESS, NOT_LOGGED_IN, REMOVED, room_group, session_id, user_group
@@ -34,9 +35,18 @@ def logged_out(sender, request, user, **kwargs):
         close_sockets(user_group(user.pk), NOT_LOGGED_IN, session=session)
 
 
+@receiver(pre_save, sender=User)
+def note_password_change(sender, instance, **kwargs):
+    # Compare with the stored hash now: once saved, the old one is gone.
+    stored = User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance.password_changed = stored not in (None, instance.password)
+
+
 @receiver(post_save, sender=User)
-def deactivated(sender, instance, **kwargs):
-    if not instance.is_active:
+def deactivated_or_new_password(sender, instance, **kwargs):
+    # A new password logs every session out over HTTP (Django checks a hash of the
+    # password in each session), so it closes every socket too.
+    if not instance.is_active or instance.password_changed:
         close_sockets(user_group(instance.pk), NOT_LOGGED_IN)
 
 

@@ -1,6 +1,10 @@
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
+from accounts import limits
 from accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +106,70 @@ def test_logout_takes_a_post(alice_client):
 
 def test_header_shows_who_is_signed_in(alice_client):
     assert "Signed in as <strong>alice</strong>" in alice_client.get("/").text
+
+
+# Failed log-ins
+
+
+def log_in(client, username, password="wrong-guess", address="192.0.2.1", url="/accounts/login/"):
+    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def errors(response):
+    return list(response.context["form"].non_field_errors())
+
+
+ACCOUNT_PAUSED = "Too many failed log-ins for this account. Wait 5 minutes, then try again."
+ADDRESS_PAUSED = "Too many failed log-ins from your network. Wait 5 minutes, then try again."
+
+
+def test_an_account_is_paused_after_a_few_failures_from_any_address(client, alice, bob):
+    for n in range(limits.ACCOUNT_FAILURES):
+        username = "ALICE" if n % 2 else "alice"  # one account, in any letter case
+        response = log_in(client, username, address=f"192.0.2.{n}")
+        assert errors(response) != [ACCOUNT_PAUSED], f"paused after {n} failures"
+    # Even the right password now gets the pause, or guessing would go on.
+    response = log_in(client, "alice", "talk-in-real-time", address="198.51.100.7")
+    assert response.status_code == 200
+    assert errors(response) == [ACCOUNT_PAUSED]
+    assert log_in(Client(), "bob", "talk-in-real-time").status_code == 302
+
+
+def test_an_address_is_paused_after_failures_on_many_accounts(client, alice):
+    for n in range(limits.ADDRESS_FAILURES):
+        assert errors(log_in(client, f"user{n}")) != [ADDRESS_PAUSED], f"paused after {n}"
+    assert errors(log_in(client, "alice", "talk-in-real-time")) == [ADDRESS_PAUSED]
+    # The same account from another address is let in.
+    assert log_in(Client(), "alice", "talk-in-real-time", address="192.0.2.200").status_code == 302
+
+
+def test_a_paused_guess_is_not_checked_at_all(client, alice, monkeypatch):
+    for _ in range(limits.ACCOUNT_FAILURES):
+        log_in(client, "alice")
+
+    def authenticate(*args, **kwargs):
+        pytest.fail("a paused log-in still checked the password (and paid for hashing it)")
+
+    monkeypatch.setattr("django.contrib.auth.forms.authenticate", authenticate)
+    assert errors(log_in(client, "alice", "talk-in-real-time")) == [ACCOUNT_PAUSED]
+
+
+def test_the_pause_ends_by_itself(client, alice, monkeypatch):
+    monkeypatch.setattr(limits, "PAUSE", 1)
+    for _ in range(limits.ACCOUNT_FAILURES):
+        log_in(client, "alice")
+    assert log_in(client, "alice", "talk-in-real-time").status_code == 200
+    deadline = time.monotonic() + 10
+    while log_in(client, "alice", "talk-in-real-time").status_code != 302:
+        assert time.monotonic() < deadline, "still paused 10 s after a 1 s pause began"
+        time.sleep(0.1)
+
+
+def test_the_admin_log_in_is_paused_too(client, alice):
+    alice.is_staff = True
+    alice.save()
+    for _ in range(limits.ACCOUNT_FAILURES):
+        log_in(client, "alice", url="/admin/login/")
+    response = log_in(client, "alice", "talk-in-real-time", url="/admin/login/")
+    assert response.status_code == 200
+    assert errors(response) == [ACCOUNT_PAUSED]

@@ -6,7 +6,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test import Client
 
 from chat import consumers, limits
 from chat.consumers import CATCH_UP_LIMIT, ChatConsumer
@@ -30,6 +32,8 @@ from .websockets import (
 
 # The presence lists and the answers to commands come from the real workers.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("workers")]
+
+User = get_user_model()
 
 
 @pytest.fixture(autouse=True)
@@ -417,6 +421,33 @@ async def test_deactivated_or_deleted_users_are_closed_with_4401(room, alice, ch
         alice.is_active = False
         await alice.asave()
     await assert_closed_with(tab, 4401)
+
+
+async def test_a_new_password_closes_every_socket_of_that_user_with_4401(room, alice, bob):
+    await room.members.aadd(bob)
+    phone, laptop, bob_tab = await join(alice), await join(alice), await join(bob)
+    admin = await database_sync_to_async(Client)()
+    await database_sync_to_async(admin.force_login)(
+        await User.objects.acreate(username="admin", is_staff=True, is_superuser=True)
+    )
+    new_password = {"password1": "a-brand-new-secret", "password2": "a-brand-new-secret"}
+    response = await database_sync_to_async(admin.post)(
+        f"/admin/accounts/user/{alice.pk}/password/", new_password
+    )
+    assert response.status_code == 302, "the admin did not accept the new password"
+    await assert_closed_with(phone, 4401)
+    await assert_closed_with(laptop, 4401)
+    await presence_becomes(bob_tab, ["bob"])
+    await bob_tab.disconnect()
+
+
+async def test_saving_a_user_without_a_new_password_closes_nothing(room, alice):
+    tab = await join(alice)
+    await log_in(alice)  # saves her last_login
+    alice.first_name = "Alice"
+    await alice.asave()
+    await assert_nothing_but_presence(tab)
+    await tab.disconnect()
 
 
 async def test_deleting_the_room_closes_its_sockets_with_4404(room, alice):

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from chat.limits import JOIN_FAILURES
@@ -162,6 +164,15 @@ def test_room_page_shows_history_in_order(alice_client, alice, room):
     response = alice_client.get(room.get_absolute_url())
     assert response.status_code == 200
     assert response.text.index("first") < response.text.index("second")
+
+
+def test_message_times_are_valid_html(alice_client, alice, room):
+    message = room.post(alice, "hi")
+    sent = datetime(2025, 3, 4, 5, 6, 7, 891234, tzinfo=UTC)
+    Message.objects.filter(pk=message.pk).update(created_at=sent)
+    response = alice_client.get(room.get_absolute_url())
+    # HTML allows at most three digits of a fraction of a second; Django's "c" format gives six.
+    assert '<time datetime="2025-03-04T05:06:07+0000">05:06</time>' in response.text
 
 
 def test_message_text_is_escaped(alice_client, alice, room):

@@ -155,6 +155,23 @@ def test_nginx_accepts_its_config_under_systemd(tmp_path):
         assert check_nginx(render(NGINX_CONF, env), tmp_path, stdout=output) == ""
 
 
+def directive(name):
+    """The number that a directive of nginx.conf sets."""
+    return int(re.search(rf"^\s*{name} (\d+);", NGINX_CONF, re.M).group(1))
+
+
+def test_nginx_may_open_a_file_for_every_connection_it_accepts():
+    # Each connection is a file descriptor; 1,024 is a common default limit.
+    assert directive("worker_rlimit_nofile") >= directive("worker_connections") > 1024
+
+
+def test_uwsgi_takes_every_header_nginx_lets_through():
+    count, size = re.search(r"large_client_header_buffers (\d+) (\d+)k;", NGINX_CONF).groups()
+    uwsgi = configparser.ConfigParser(interpolation=None)
+    uwsgi.read(STEP_DIR / "deploy/uwsgi.ini")
+    assert int(uwsgi["uwsgi"]["buffer-size"]) >= int(count) * int(size) * 1024
+
+
 def test_the_systemd_unit_runs_a_procfile_line_by_name():
     unit = configparser.ConfigParser(interpolation=None)
     unit.read(STEP_DIR / "deploy/systemd/backchat@.service")

@@ -45,8 +45,8 @@ function showMessage(message) {
   author.className = "author"
   author.textContent = message.author
   const time = document.createElement("time")
-  time.dateTime = message.created_at
-  time.textContent = new Date(message.created_at).toISOString().slice(11, 16)
+  time.dateTime = new Date(message.created_at).toISOString()  // milliseconds, as HTML allows
+  time.textContent = time.dateTime.slice(11, 16)
   const body = document.createElement("p")
   body.textContent = message.body
   article.append(author, " ", time, body)

@@ -4,6 +4,8 @@ SQLite and on a private PostgreSQL."""
 
 import json
 import re
+import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -188,3 +190,52 @@ def close_code(socket):
         while True:
             socket.recv(timeout=5)
     return closed.value.rcvd.code
+
+
+def get(stack, path, headers=None):
+    """A GET through nginx: the status and the headers, for any status."""
+    request = urllib.request.Request(f"{stack.url}{path}", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+def test_large_cookies_and_long_urls_reach_django(stack):
+    # A browser sends every cookie of the site: others' 4 KB cookies must not break ours.
+    status, _ = get(stack, "/accounts/login/", {"Cookie": f"big={'x' * 4000}; more={'y' * 3000}"})
+    assert status == 200
+    status, _ = get(stack, f"/accounts/login/?next=/{'x' * 7000}")
+    assert status == 200
+    # Past nginx's limits: its clear refusal, not a 502 from uWSGI.
+    assert get(stack, "/accounts/login/", {"Cookie": f"big={'x' * 9000}"})[0] == 400
+    assert get(stack, f"/accounts/login/?next=/{'x' * 9000}")[0] == 414
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+def test_text_files_are_compressed(stack):
+    manifest = json.loads((Path(stack.env["DJANGO_STATIC_ROOT"]) / "staticfiles.json").read_text())
+    for name in ("css/backchat.css", "js/htmx-backchat.js"):
+        path = f"/static/{manifest['paths'][name]}"
+        status, headers = get(stack, path, {"Accept-Encoding": "gzip"})
+        assert (status, headers["content-encoding"]) == (200, "gzip"), name
+        assert headers["vary"] == "Accept-Encoding"
+        assert get(stack, path)[1]["content-encoding"] is None  # for clients that cannot
+
+
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+def test_a_client_cannot_choose_the_address_daphne_logs(stack):
+    logs = [stack.processes[name].log for name in ("daphne1", "daphne2")]
+    before = sum(connects(stack, name) for name in ("daphne1", "daphne2"))
+    headers = {"Origin": stack.url, "X-Forwarded-For": "6.6.6.6"}
+    with connect(stack.url.replace("http", "ws") + "/ws/rooms/lobby/", additional_headers=headers):
+        pass
+    deadline = time.monotonic() + 10
+    while sum(connects(stack, name) for name in ("daphne1", "daphne2")) == before:
+        assert time.monotonic() < deadline, "no Daphne logged the handshake within 10 s"
+        time.sleep(0.1)
+    text = "".join(log.read_text() for log in logs)
+    assert "6.6.6.6" not in text
+    assert re.search(r"^127\.0\.0\.1:\d+ .*WSCONNECT /ws/rooms/lobby/", text, re.M)
