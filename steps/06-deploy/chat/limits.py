@@ -16,7 +16,7 @@ JOIN_PAUSE = 15 * 60  # seconds, counted from the first failure
 SOCKETS_PER_USER = 10
 FRAMES_PER_USER = 10  # frames, valid or not...
 REFUSALS_PER_USER = 10  # ...then refusals with a warning, then the socket is closed...
-PERIOD = 10  # ...in a window of this many seconds
+PERIOD = 10  # ...in each window of this many seconds, by the clock
 
 
 def count(key, period):
@@ -41,9 +41,19 @@ def count_join_failure(user):
 # From async code: the cache client is synchronous, so it runs in a thread.
 
 
-async def allow_frame(user_id):
-    return await sync_to_async(count)(f"frames-{user_id}", PERIOD) <= FRAMES_PER_USER
+# A frame counts in the window it arrived in (`arrived`, from time.time()), however
+# late it is handled: after a stall, the frames that waited are not counted as a burst.
 
 
-async def allow_refusal(user_id):
-    return await sync_to_async(count)(f"refusals-{user_id}", PERIOD) <= REFUSALS_PER_USER
+def window(name, user_id, arrived):
+    return f"{name}-{user_id}-{int(arrived // PERIOD)}"
+
+
+async def allow_frame(user_id, arrived):
+    key = window("frames", user_id, arrived)
+    return await sync_to_async(count)(key, 2 * PERIOD) <= FRAMES_PER_USER
+
+
+async def allow_refusal(user_id, arrived):
+    key = window("refusals", user_id, arrived)
+    return await sync_to_async(count)(key, 2 * PERIOD) <= REFUSALS_PER_USER
