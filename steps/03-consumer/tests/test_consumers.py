@@ -146,7 +146,10 @@ BAD_FRAMES = [
     ('{"kind": "message", "body": 42}', "A message needs a text body."),
     ('{"kind": "message", "body": null}', "A message needs a text body."),
     # A lone surrogate: valid JSON, but no text that the database could store.
-    ('{"kind": "message", "body": "\\udc00x"}', "This message has a broken character: type it again."),
+    (
+        '{"kind": "message", "body": "\\udc00x"}',
+        "This message has a broken character: type it again.",
+    ),
     (
         json.dumps({"kind": "message", "body": "x" * 1001}),
         "Ensure this value has at most 1000 characters (it has 1001).",

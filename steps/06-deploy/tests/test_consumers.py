@@ -1,5 +1,7 @@
 import asyncio
+import copy
 import json
+import signal
 import sys
 
 import channels.consumer
@@ -16,6 +18,7 @@ from chat import consumers, limits
 from chat.consumers import CATCH_UP_LIMIT, ChatConsumer
 from chat.models import Message, Presence, Room
 
+from .processes import Redis
 from .websockets import (
     assert_closed_with,
     assert_nothing_but_presence,
@@ -316,6 +319,7 @@ async def test_only_events_that_need_the_database_close_stale_connections_first(
     assert await tab.receive_from(timeout=1) == frame
     assert closings == []
     await tab.send_json_to(htmx_payload("saved"))  # a frame from the page: it saves
+    await receive_sent(tab)
     assert await receive_messages(tab) == ["saved"]
     assert closings == [kind]
     await tab.disconnect()
@@ -608,3 +612,43 @@ async def test_a_path_with_no_route_is_closed_as_no_such_room(room, alice, path)
     accepted, _ = await tab.connect()
     assert accepted  # accepted, so that the browser sees the code below
     await assert_closed_with(tab, 4404)
+
+
+# Redis failing under a socket: the page must learn of it, never lose a frame silently.
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path):
+    """A Redis of this test's own for the layer and the cache, to stop, kill or freeze."""
+    server = Redis(tmp_path)
+    server.start()
+    settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [server.url]
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    yield server
+    server.process.send_signal(signal.SIGCONT)  # if a test left it frozen
+    server.stop()
+
+
+@pytest.mark.parametrize("fault", ["stop", "kill"])
+async def test_redis_gone_closes_the_socket_with_a_code_the_page_retries(
+    room, alice, own_redis, fault
+):
+    tab = await open_socket(alice)
+    getattr(own_redis, fault)()
+    await tab.send_json_to(htmx_payload("sent as Redis went"))
+    await assert_closed_with(tab, 4500)  # not 1011 and a traceback
+    assert not await Message.objects.aexists()  # nothing saved, and nothing answered "sent"
+
+
+async def test_a_frozen_redis_holds_a_message_up_but_loses_nothing(room, alice, own_redis):
+    tab = await open_socket(alice)
+    own_redis.process.send_signal(signal.SIGSTOP)
+    try:
+        await tab.send_json_to(htmx_payload("sent while Redis hangs"))
+        assert await tab.receive_nothing(timeout=1)
+    finally:
+        own_redis.process.send_signal(signal.SIGCONT)
+    await receive_sent(tab)
+    assert await receive_messages(tab) == ["sent while Redis hangs"]
+    await tab.disconnect()

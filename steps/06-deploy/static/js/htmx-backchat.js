@@ -167,9 +167,8 @@
     },
 
     onEvent(name, event) {
-      if (name === "htmx:wsConnecting") {
-        if (attempts === 0) setStatus("connecting", "connecting")
-      } else if (name === "htmx:wsOpen") {
+      // The page starts "connecting"; from then on, a new socket is "reconnecting".
+      if (name === "htmx:wsOpen") {
         setStatus("connected", "connected") // a note about lost messages stays until the next send
         heartbeat ??= setInterval(sync, event.target.dataset.heartbeat * 1000)
         const opened = socket
@@ -182,7 +181,7 @@
           if (pending.length > 0 && Date.now() - pending[0].sentAt > ANSWER_DEADLINE) {
             clearInterval(watch)
             setStatus("reconnecting", "reconnecting")
-            lostConnection("The server did not answer.")
+            lostConnection("The server did not answer: check the room before you send again.")
             reconnect() // a new socket now: the hanging one is ignored from here on
           }
         }, 1000)
@@ -204,7 +203,9 @@
         // The ws extension would queue it and send it on reconnect, once per press.
         if (socket?.readyState !== WebSocket.OPEN) {
           event.preventDefault()
-          showError("Not connected: your message was not sent.")
+          // After a final close, the reason it gave stays on show instead.
+          const closed = document.getElementById("status").dataset.state === "closed"
+          if (!closed) showError("Not connected: your message was not sent.")
         }
       } else if (name === "htmx:wsAfterSend") {
         pending.push({ body: JSON.parse(event.detail.message).body, sentAt: Date.now() })
