@@ -41,19 +41,22 @@ def count_join_failure(user):
 # From async code: the cache client is synchronous, so it runs in a thread.
 
 
-# A frame counts in the window it arrived in (`arrived`, from time.time()), however
-# late it is handled: after a stall, the frames that waited are not counted as a burst.
+# A frame counts at the time it arrived (`arrived`, from time.time()), however late it
+# is handled: after a stall, the frames that waited are not counted as a burst. Windows
+# are aligned on the clock, the same in every process; the last PERIOD seconds are this
+# window so far plus the share of the previous one that they still cover.
 
 
-def window(name, user_id, arrived):
-    return f"{name}-{user_id}-{int(arrived // PERIOD)}"
+def within(name, user_id, arrived, limit):
+    window, into = divmod(arrived, PERIOD)
+    current = count(f"{name}-{user_id}-{int(window)}", 2 * PERIOD)
+    previous = cache.get(f"{name}-{user_id}-{int(window) - 1}", 0)
+    return previous * (1 - into / PERIOD) + current <= limit
 
 
 async def allow_frame(user_id, arrived):
-    key = window("frames", user_id, arrived)
-    return await sync_to_async(count)(key, 2 * PERIOD) <= FRAMES_PER_USER
+    return await sync_to_async(within)("frames", user_id, arrived, FRAMES_PER_USER)
 
 
 async def allow_refusal(user_id, arrived):
-    key = window("refusals", user_id, arrived)
-    return await sync_to_async(count)(key, 2 * PERIOD) <= REFUSALS_PER_USER
+    return await sync_to_async(within)("refusals", user_id, arrived, REFUSALS_PER_USER)
