@@ -1,6 +1,8 @@
+import asyncio
 import hashlib
 import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -69,11 +71,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     room = None  # set once the user is known to be a member; None again after leaving
 
     async def __call__(self, scope, receive, send):
+        # Channels reads the next frame only once the last one is handled. Read each
+        # one as it comes instead, and stamp it: after a stall (a locked database, say)
+        # the frames that waited count for the rate from when they arrived, not all at once.
+        arrivals = asyncio.Queue()
+
+        async def stamp_arrivals():
+            while True:
+                message = await receive()
+                await arrivals.put({**message, "arrived": time.monotonic()})
+
+        stamping = asyncio.create_task(stamp_arrivals())
         # disconnect() runs when the socket closes, but not when a handler crashes:
         # leave on every way out, so nobody stays listed in the room as a ghost.
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, arrivals.get, send)
         finally:
+            stamping.cancel()
             await self.leave()
 
     async def connect(self):
@@ -120,12 +134,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.leave()
         await self.close(code=code)
 
+    async def websocket_receive(self, message):
+        self.arrived = message["arrived"]  # stamped in __call__
+        await super().websocket_receive(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         """Check a raw frame before trusting it to be JSON; every frame counts for the rate."""
         if self.room is None:  # refused, or on the way out: nothing more is accepted
             return
-        if not self.limits.frames.allow():
-            if not self.limits.refusals.allow():  # warned enough: this is a flood
+        if not self.limits.frames.allow(self.arrived):
+            if not self.limits.refusals.allow(self.arrived):  # warned enough: this is a flood
                 await self.leave_and_close(TOO_MANY_MESSAGES)
             else:
                 await self.send_error("Too many messages: wait a few seconds.")
@@ -156,6 +174,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("A message needs a text body.")
             return
         try:
+            body.encode()
+        except UnicodeEncodeError:  # a lone surrogate such as \udc00: valid JSON, not text
+            await self.send_error("This message has a broken character: type it again.")
+            return
+        try:
             payload = await save_message(self.room, self.scope["user"], body)
         except ValidationError as error:
             await self.send_error(error.messages[0])
@@ -167,6 +190,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("Could not save a message in room %s", self.room.pk)
             await self.send_error("Your message could not be saved. Please send it again.")
             return
+        # Saved: the page may forget the text it kept in case the message was lost.
+        await self.send_json({"kind": "sent"})
         # Saved first, broadcast second: whatever anyone sees is already in the history.
         await self.channel_layer.group_send(
             room_group(self.room.pk), {"type": "chat.message", "message": payload}
@@ -198,3 +223,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if event["session"] not in (None, self.session):
             return
         await self.leave_and_close(event["code"])
+
+
+class NoRouteConsumer(AsyncJsonWebsocketConsumer):
+    """Any other /ws/ path: refused like a room that does not exist, not with an error."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=NO_ACCESS)

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import sqlite3
 import sys
@@ -7,10 +8,13 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
 
+from backchat.asgi import application
 from chat import consumers, limits, presence
 from chat.consumers import ChatConsumer
 from chat.models import Message, Room
@@ -20,9 +24,11 @@ from .websockets import (
     handshake,
     log_in,
     open_socket,
+    receive,
     receive_error,
     receive_message,
     receive_presence,
+    send_message,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,7 +105,7 @@ async def test_members_receive_each_saved_message(room, alice, bob):
     alice_tab = await join(alice)
     bob_tab = await join(bob)
     assert await receive_presence(alice_tab) == ["alice", "bob"]
-    await alice_tab.send_json_to({"kind": "message", "body": "Hi Bob"})
+    await send_message(alice_tab, "Hi Bob")
     received = [await receive_message(tab) for tab in (alice_tab, bob_tab)]
     # Whoever receives a message finds it in the database: saved first.
     saved = await Message.objects.aget()
@@ -118,7 +124,7 @@ async def test_messages_stay_in_their_room(room, alice):
     other = await Room.objects.acreate(name="Other")
     await other.members.aadd(alice)
     lobby_tab, other_tab = await join(alice), await join(alice, slug=other.slug)
-    await lobby_tab.send_json_to({"kind": "message", "body": "lobby only"})
+    await send_message(lobby_tab, "lobby only")
     assert (await receive_message(lobby_tab))["body"] == "lobby only"
     assert await other_tab.receive_nothing(timeout=0.2)
     await lobby_tab.disconnect()
@@ -143,6 +149,11 @@ BAD_FRAMES = [
     ('{"kind": "message", "body": "   "}', "This field is required."),
     ('{"kind": "message", "body": 42}', "A message needs a text body."),
     ('{"kind": "message", "body": null}', "A message needs a text body."),
+    # A lone surrogate: valid JSON, but no text that the database could store.
+    (
+        '{"kind": "message", "body": "\\udc00x"}',
+        "This message has a broken character: type it again.",
+    ),
     (
         json.dumps({"kind": "message", "body": "x" * 1001}),
         "Ensure this value has at most 1000 characters (it has 1001).",
@@ -159,7 +170,7 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, alice, fr
     assert await receive_error(tab) == error
     assert not await Message.objects.aexists()
     # Still open and working afterwards.
-    await tab.send_json_to({"kind": "message", "body": "still here"})
+    await send_message(tab, "still here")
     assert (await receive_message(tab))["body"] == "still here"
     await tab.disconnect()
 
@@ -172,6 +183,7 @@ async def test_the_frame_limit_is_exact(room, alice, size, accepted):
     assert len(frame) == size
     await tab.send_to(text_data=frame)
     if accepted:
+        await receive(tab, "sent")
         assert (await receive_message(tab))["body"] == "hi"
     else:
         assert await receive_error(tab) == "Frames are limited to 4000 characters."
@@ -194,7 +206,7 @@ async def test_the_rate_limit_is_shared_by_all_of_a_users_sockets(room, alice, m
     second = await join(alice, browser=await log_in(alice))
     assert await receive_presence(first) == ["alice"]
     for tab, body in [(first, "one"), (second, "two"), (first, "three")]:
-        await tab.send_json_to({"kind": "message", "body": body})
+        await send_message(tab, body)
         for receiver in (first, second):
             assert (await receive_message(receiver))["body"] == body
     await second.send_json_to({"kind": "message", "body": "four"})
@@ -203,6 +215,32 @@ async def test_the_rate_limit_is_shared_by_all_of_a_users_sockets(room, alice, m
     assert await Message.objects.acount() == 3
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_frames_count_for_the_rate_when_they_arrive_not_when_handled(
+    room, alice, monkeypatch
+):
+    monkeypatch.setattr(limits, "FRAMES_PER_USER", 2)
+    monkeypatch.setattr(limits, "PERIOD", 0.5)
+    # A stall (a locked database, say): nothing is saved until it ends.
+    stall_over = asyncio.Event()
+    save = consumers.save_message
+
+    async def stalled_save(*args):
+        await stall_over.wait()
+        return await save(*args)
+
+    monkeypatch.setattr(consumers, "save_message", stalled_save)
+    tab = await join(alice)
+    # One message every 0.3 s: never more than two in any 0.5 s as they arrive...
+    for n in range(4):
+        await tab.send_json_to({"kind": "message", "body": f"message {n}"})
+        await asyncio.sleep(0.3)
+    stall_over.set()  # ...but all handled in a burst once the stall ends
+    for n in range(4):
+        await receive(tab, "sent")
+        assert (await receive_message(tab))["body"] == f"message {n}"
+    await tab.disconnect()
 
 
 async def test_a_user_who_keeps_flooding_is_closed_with_4429(room, alice, bob, monkeypatch):
@@ -345,7 +383,7 @@ async def test_a_change_that_is_rolled_back_revokes_nothing(room, alice):
 
     await database_sync_to_async(remove_then_roll_back)()
     assert await tab.receive_nothing(timeout=0.2)
-    await tab.send_json_to({"kind": "message", "body": "still a member"})
+    await send_message(tab, "still a member")
     assert (await receive_message(tab))["body"] == "still a member"
     await tab.disconnect()
 
@@ -410,7 +448,7 @@ async def test_a_database_error_is_an_error_frame_not_a_crash(room, alice):
     with locked_message_table():
         await tab.send_json_to({"kind": "message", "body": "will it save?"})
         assert await receive_error(tab) == "Your message could not be saved. Please send it again."
-    await tab.send_json_to({"kind": "message", "body": "saved this time"})
+    await send_message(tab, "saved this time")
     assert (await receive_message(tab))["body"] == "saved this time"
     await tab.disconnect()
 
@@ -429,6 +467,18 @@ async def test_a_crash_leaves_no_ghost_in_the_room(room, alice, bob, monkeypatch
         await alice_tab.receive_output(timeout=1)
     assert await receive_presence(bob_tab) == ["bob"]
     await bob_tab.disconnect()
+
+
+@pytest.mark.parametrize("path", ["/ws/nowhere/", "/ws/rooms/lobby/extra/", "/ws/rooms/"])
+async def test_a_path_with_no_route_is_closed_as_no_such_room(room, alice, path):
+    browser = await log_in(alice)
+    cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
+    headers = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
+    headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
+    tab = WebsocketCommunicator(application, path, headers=headers)
+    accepted, _ = await tab.connect()
+    assert accepted  # accepted, so that the browser sees the code below
+    await assert_closed_with(tab, 4404)
 
 
 async def test_groups_are_named_by_primary_key(room, alice):

@@ -53,6 +53,12 @@ async def receive(communicator, kind):
     return frame
 
 
+async def send_message(communicator, body):
+    """Send a message as the page does; the server answers that it saved it."""
+    await communicator.send_json_to({"kind": "message", "body": body})
+    await receive(communicator, "sent")
+
+
 async def receive_message(communicator):
     return (await receive(communicator, "message"))["message"]
 

@@ -1,6 +1,8 @@
+import asyncio
 import hashlib
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -10,7 +12,7 @@ from django.db import DatabaseError
 
 from . import limits, presence
 from .forms import MessageForm
-from .fragments import error_frame, messages_frame, presence_frame
+from .fragments import error_frame, messages_frame, presence_frame, sent_frame
 from .models import Message, Room
 
 logger = logging.getLogger(__name__)
@@ -78,11 +80,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room = None  # set once the user is known to be a member; None again after leaving
 
     async def __call__(self, scope, receive, send):
+        # Channels reads the next frame only once the last one is handled. Read each
+        # one as it comes instead, and stamp it: after a stall (a locked database, say)
+        # the frames that waited count for the rate from when they arrived, not all at once.
+        arrivals = asyncio.Queue()
+
+        async def stamp_arrivals():
+            while True:
+                message = await receive()
+                await arrivals.put({**message, "arrived": time.monotonic()})
+
+        stamping = asyncio.create_task(stamp_arrivals())
         # disconnect() runs when the socket closes, but not when a handler crashes:
         # leave on every way out, so nobody stays listed in the room as a ghost.
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, arrivals.get, send)
         finally:
+            stamping.cancel()
             await self.leave()
 
     async def connect(self):
@@ -145,12 +159,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.leave()
         await self.close(code=code)
 
+    async def websocket_receive(self, message):
+        self.arrived = message["arrived"]  # stamped in __call__
+        await super().websocket_receive(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         """Check a raw frame before trusting it to be JSON; every frame counts for the rate."""
         if self.room is None:  # refused, or on the way out: nothing more is accepted
             return
-        if not self.limits.frames.allow():
-            if not self.limits.refusals.allow():  # warned enough: this is a flood
+        if not self.limits.frames.allow(self.arrived):
+            if not self.limits.refusals.allow(self.arrived):  # warned enough: this is a flood
                 await self.leave_and_close(TOO_MANY_MESSAGES)
             else:
                 await self.send_error("Too many messages: wait a few seconds.")
@@ -182,6 +200,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error("A message needs a text body.")
             return
         try:
+            body.encode()
+        except UnicodeEncodeError:  # a lone surrogate such as \udc00: valid JSON, not text
+            await self.send_error("This message has a broken character: type it again.")
+            return
+        try:
             message_id, frame = await save_message(self.room, self.scope["user"], body)
         except ValidationError as error:
             await self.send_error(error.messages[0])
@@ -193,6 +216,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.exception("Could not save a message in room %s", self.room.pk)
             await self.send_error("Your message could not be saved. Please send it again.")
             return
+        # Saved: the page may forget the text it kept in case the message was lost.
+        await self.send(text_data=sent_frame())
         # Saved first, rendered once, then broadcast: every member gets the finished frame.
         await self.channel_layer.group_send(
             room_group(self.room.pk), {"type": "chat.message", "id": message_id, "frame": frame}
@@ -226,3 +251,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if event["session"] not in (None, self.session):
             return
         await self.leave_and_close(event["code"])
+
+
+class NoRouteConsumer(AsyncWebsocketConsumer):
+    """Any other /ws/ path: refused like a room that does not exist, not with an error."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=NO_ACCESS)

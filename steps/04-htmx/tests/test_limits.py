@@ -2,21 +2,11 @@ from chat import limits
 from chat.limits import RateLimiter
 
 
-class FakeClock:
-    now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_allows_the_limit_then_refuses_until_the_window_slides():
-    clock = FakeClock()
-    limiter = RateLimiter(limit=3, period=10, clock=clock)
-    assert [limiter.allow() for _ in range(4)] == [True, True, True, False]
-    clock.now = 9.9
-    assert not limiter.allow()
-    clock.now = 10.0
-    assert limiter.allow()
+    limiter = RateLimiter(limit=3, period=10)
+    assert [limiter.allow(0.0) for _ in range(4)] == [True, True, True, False]
+    assert not limiter.allow(9.9)
+    assert limiter.allow(10.0)
 
 
 def test_a_users_sockets_share_one_set_of_limits_up_to_a_cap(monkeypatch):

@@ -69,6 +69,12 @@ def bodies(fragment):
     return [html.unescape(body) for body in re.findall(r"<p>(.*?)</p>", fragment, re.DOTALL)]
 
 
+async def receive_sent(communicator):
+    """The answer to a message that the server saved."""
+    envelope = await communicator.receive_json_from(timeout=2)
+    assert envelope == {"html": "", "events": {"chat:sent": {}}}, f"expected sent, got {envelope!r}"
+
+
 async def receive_messages(communicator):
     return bodies((await receive_swap(communicator, "messages"))["html"])
 

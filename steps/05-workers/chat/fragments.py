@@ -19,6 +19,11 @@ def presence_frame(usernames):
     return frame(render_to_string("chat/ws/presence.html", {"usernames": usernames}))
 
 
+def sent_frame():
+    """The answer to the sender of a message, once it is saved: nothing to swap."""
+    return frame("", {"chat:sent": {}})
+
+
 def error_frame(error):
     return frame(render_to_string("chat/ws/error.html", {"error": error}), {"chat:error": {}})
 

@@ -1,9 +1,11 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import commands, consumers, presence, workers
 
 websocket_urlpatterns = [
     path("ws/rooms/<slug:slug>/", consumers.ChatConsumer.as_asgi()),
+    # Every other path, last: a clean close instead of an error 500 with a traceback.
+    re_path("", consumers.NoRouteConsumer.as_asgi()),
 ]
 
 # Which worker reads which channel, for `manage.py runworker <channel>`.

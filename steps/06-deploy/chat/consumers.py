@@ -1,6 +1,9 @@
+import asyncio
 import hashlib
 import json
 import logging
+import time
+import unicodedata
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -8,10 +11,11 @@ from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from . import commands, limits, overload, presence
 from .forms import MessageForm
-from .fragments import error_frame, messages_frame
+from .fragments import error_frame, messages_frame, sent_frame
 from .models import Room
 
 logger = logging.getLogger(__name__)
@@ -23,6 +27,7 @@ REMOVED = 4403  # removed from the room while connected
 NO_ACCESS = 4404  # no such room, or not a member: the two look the same
 TOO_MANY_MESSAGES = 4429  # kept sending after the warnings
 TOO_MANY_SOCKETS = 4503  # this user has too many sockets open: try again later
+TRY_AGAIN = 4500  # Redis failed: the page reconnects, and resends what was not saved
 
 # A page that missed more than this gets the recent history instead, as on a reload.
 CATCH_UP_LIMIT = 100
@@ -36,6 +41,15 @@ def room_group(room_id):
 
 def user_group(user_id):
     return f"user-{user_id}"
+
+
+def without_leading_format_characters(text):
+    """Drop invisible characters (zero-width spaces, direction marks...) before the first
+    visible one, so that "\u200b/roll" is a command, not a message that looks like one."""
+    visible = 0
+    while visible < len(text) and unicodedata.category(text[visible]) in ("Cf", "Cc", "Zs"):
+        visible += 1
+    return text[visible:]
 
 
 def session_id(session_key):
@@ -79,11 +93,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room = None  # set once the user is known to be a member; None again after leaving
 
     async def __call__(self, scope, receive, send):
+        # Channels reads the next frame only once the last one is handled. Read each
+        # one as it comes instead, and stamp it: after a stall (a locked database, say)
+        # the frames that waited count for the rate from when they arrived, not all at once.
+        arrivals = asyncio.Queue()
+
+        async def stamp_arrivals():
+            while True:
+                message = await receive()
+                await arrivals.put({**message, "arrived": time.time()})
+
+        stamping = asyncio.create_task(stamp_arrivals())
         # disconnect() runs when the socket closes, but not when a handler crashes:
         # leave on every way out, so nobody stays listed in the room as a ghost.
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, arrivals.get, send)
+        except RedisError:
+            # In the layer, the limits or presence: close with a code the page retries;
+            # it puts back whatever it sent that was not answered "sent".
+            logger.exception("Redis failed: closing a socket so that its page reconnects")
+            await self.close(code=TRY_AGAIN)
         finally:
+            stamping.cancel()
             await self.leave()
 
     async def connect(self):
@@ -148,13 +179,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.leave()
         await self.close(code=code)
 
+    async def websocket_receive(self, message):
+        self.arrived = message["arrived"]  # stamped in __call__
+        await super().websocket_receive(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         """Check a raw frame before trusting it to be JSON; every frame counts for the rate."""
         if self.room is None:  # refused, or on the way out: nothing more is accepted
             return
         user_id = self.scope["user"].pk
-        if not await limits.allow_frame(user_id):
-            if not await limits.allow_refusal(user_id):  # warned enough: this is a flood
+        if not await limits.allow_frame(user_id, self.arrived):
+            if not await limits.allow_refusal(user_id, self.arrived):  # warned enough: a flood
                 await self.leave_and_close(TOO_MANY_MESSAGES)
             else:
                 await self.send_error("Too many messages: wait a few seconds.")
@@ -185,6 +220,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(body, str):
             await self.send_error("A message needs a text body.")
             return
+        try:
+            body.encode()
+        except UnicodeEncodeError:  # a lone surrogate such as \udc00: valid JSON, not text
+            await self.send_error("This message has a broken character: type it again.")
+            return
+        body = without_leading_format_characters(body)
         if body.strip().startswith("/"):
             await self.run_command(body.strip())
             return
@@ -200,6 +241,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.exception("Could not save a message in room %s", self.room.pk)
             await self.send_error("Your message could not be saved. Please send it again.")
             return
+        # Saved: the page may forget the text it kept in case the message was lost.
+        await self.send(text_data=sent_frame())
         # Saved first, rendered once, then broadcast: every member gets the finished frame.
         await self.channel_layer.group_send(
             room_group(self.room.pk), {"type": "chat.message", "seq": seq, "frame": frame}
@@ -221,6 +264,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         }
         if not await self.hand_over(command.worker, job):
             await self.send_error("Too busy for commands right now: try again in a moment.")
+            return
+        await self.send(text_data=sent_frame())  # the worker has it
 
     async def receive_sync(self, content):
         """The page is still there, and has every message up to number `after`."""
@@ -232,6 +277,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if await database_sync_to_async(presence.touch)(self.room, user, self.channel_name):
             await self.presence_changed(self.room)  # pruned while the page was asleep
         await self.send_messages_after(after)
+        await self.send(text_data=sent_frame())  # answered: the page knows the server is alive
 
     async def presence_changed(self, room):
         # The presence worker broadcasts the list, at most a few times a second per room.
@@ -286,3 +332,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if event["session"] not in (None, self.session):
             return
         await self.leave_and_close(event["code"])
+
+
+class NoRouteConsumer(AsyncWebsocketConsumer):
+    """Any other /ws/ path: refused like a room that does not exist, not with an error."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=NO_ACCESS)

@@ -16,7 +16,7 @@ JOIN_PAUSE = 15 * 60  # seconds, counted from the first failure
 SOCKETS_PER_USER = 10
 FRAMES_PER_USER = 10  # frames, valid or not...
 REFUSALS_PER_USER = 10  # ...then refusals with a warning, then the socket is closed...
-PERIOD = 10  # ...in a window of this many seconds
+PERIOD = 10  # ...in each window of this many seconds, by the clock
 
 
 def count(key, period):
@@ -41,9 +41,22 @@ def count_join_failure(user):
 # From async code: the cache client is synchronous, so it runs in a thread.
 
 
-async def allow_frame(user_id):
-    return await sync_to_async(count)(f"frames-{user_id}", PERIOD) <= FRAMES_PER_USER
+# A frame counts at the time it arrived (`arrived`, from time.time()), however late it
+# is handled: after a stall, the frames that waited are not counted as a burst. Windows
+# are aligned on the clock, the same in every process; the last PERIOD seconds are this
+# window so far plus the share of the previous one that they still cover.
 
 
-async def allow_refusal(user_id):
-    return await sync_to_async(count)(f"refusals-{user_id}", PERIOD) <= REFUSALS_PER_USER
+def within(name, user_id, arrived, limit):
+    window, into = divmod(arrived, PERIOD)
+    current = count(f"{name}-{user_id}-{int(window)}", 2 * PERIOD)
+    previous = cache.get(f"{name}-{user_id}-{int(window) - 1}", 0)
+    return previous * (1 - into / PERIOD) + current <= limit
+
+
+async def allow_frame(user_id, arrived):
+    return await sync_to_async(within)("frames", user_id, arrived, FRAMES_PER_USER)
+
+
+async def allow_refusal(user_id, arrived):
+    return await sync_to_async(within)("refusals", user_id, arrived, REFUSALS_PER_USER)

@@ -98,6 +98,11 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.author}: {self.body[:40]}"
 
+    @property
+    def is_command(self):
+        """A command's answer, such as a roll: the consumer runs any "/" text it is sent."""
+        return self.body.startswith("/")
+
 
 class Presence(models.Model):
     """One open socket in a room: whose it is, and when we last heard from it."""

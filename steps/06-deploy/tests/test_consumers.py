@@ -1,5 +1,7 @@
 import asyncio
+import copy
 import json
+import signal
 import sys
 import threading
 
@@ -7,14 +9,18 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 
+from backchat.asgi import application
 from chat import consumers, limits
 from chat.consumers import CATCH_UP_LIMIT, ChatConsumer
 from chat.models import Message, Presence, Room
 
+from .processes import Redis
 from .websockets import (
     assert_closed_with,
     assert_nothing_but_presence,
@@ -28,7 +34,9 @@ from .websockets import (
     receive_error,
     receive_messages,
     receive_presence,
+    receive_sent,
     receive_swap,
+    swaps_into,
 )
 
 # The presence lists and the answers to commands come from the real workers.
@@ -103,6 +111,7 @@ async def test_members_receive_the_escaped_html_of_each_saved_message(room, alic
     bob_tab = await join(bob)
     await presence_becomes(alice_tab, ["alice", "bob"])
     await alice_tab.send_json_to(htmx_payload("<img src=x onerror=alert(1)>"))
+    await receive_sent(alice_tab)
     received = [await receive_swap(tab, "messages") for tab in (alice_tab, bob_tab)]
     # Whoever receives a message finds it in the database: saved first.
     saved = await Message.objects.aget()
@@ -121,6 +130,7 @@ async def test_messages_stay_in_their_room(room, alice):
     await other.members.aadd(alice)
     lobby_tab, other_tab = await join(alice), await join(alice, slug=other.slug)
     await lobby_tab.send_json_to(htmx_payload("lobby only"))
+    await receive_sent(lobby_tab)
     assert await receive_messages(lobby_tab) == ["lobby only"]
     await assert_nothing_but_presence(other_tab)
     await lobby_tab.disconnect()
@@ -145,6 +155,11 @@ BAD_FRAMES = [
     ('{"kind": "message", "body": "   "}', "This field is required."),
     ('{"kind": "message", "body": 42}', "A message needs a text body."),
     ('{"kind": "message", "body": null}', "A message needs a text body."),
+    # A lone surrogate: valid JSON, but no text that the database could store.
+    (
+        '{"kind": "message", "body": "\\udc00x"}',
+        "This message has a broken character: type it again.",
+    ),
     (
         json.dumps(htmx_payload("x" * 1001)),
         "Ensure this value has at most 1000 characters (it has 1001).",
@@ -162,6 +177,7 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(room, alice, fr
     assert not await Message.objects.aexists()
     # Still open and working afterwards.
     await tab.send_json_to(htmx_payload("still here"))
+    await receive_sent(tab)
     assert await receive_messages(tab) == ["still here"]
     await tab.disconnect()
 
@@ -174,6 +190,7 @@ async def test_the_frame_limit_is_exact(room, alice, size, accepted):
     assert len(frame) == size
     await tab.send_to(text_data=frame)
     if accepted:
+        await receive_sent(tab)
         assert await receive_messages(tab) == ["hi"]
     else:
         assert await receive_error(tab) == "Frames are limited to 4000 characters."
@@ -258,6 +275,7 @@ async def test_bad_after_gets_an_error_and_the_socket_stays_open(room, alice, af
     assert await receive_error(tab) == "The ?after= parameter must be a message number."
     assert await receive_presence(tab) == ["alice"]
     await tab.send_json_to(htmx_payload("still here"))
+    await receive_sent(tab)
     assert await receive_messages(tab) == ["still here"]
     await tab.disconnect()
 
@@ -306,6 +324,7 @@ async def test_forwarding_an_event_does_not_wait_for_the_database_thread(room, a
         release.set()
         await busy
     await tab.send_json_to(htmx_payload("saved"))  # a frame from the page takes Channels' path
+    await receive_sent(tab)
     assert await receive_messages(tab) == ["saved"]
     await tab.disconnect()
 
@@ -333,6 +352,7 @@ async def test_a_message_sent_during_the_catch_up_still_arrives(room, alice, bob
     async def bob_posts_right_after_the_read(room, after):
         missed = await read_history(room, after)
         await bob_tab.send_json_to(htmx_payload("sent meanwhile"))
+        await receive_sent(bob_tab)
         assert await receive_messages(bob_tab) == ["sent meanwhile"]
         return missed
 
@@ -354,6 +374,7 @@ async def test_the_rate_limit_is_shared_by_all_of_a_users_sockets(room, alice, m
     second = await join(alice, browser=await log_in(alice))
     for tab, body in [(first, "one"), (second, "two"), (first, "three")]:
         await tab.send_json_to(htmx_payload(body))
+        await receive_sent(tab)
         for receiver in (first, second):
             assert await receive_messages(receiver) == [body]
     await second.send_json_to(htmx_payload("four"))
@@ -362,6 +383,38 @@ async def test_the_rate_limit_is_shared_by_all_of_a_users_sockets(room, alice, m
     assert await Message.objects.acount() == 3
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_frames_count_for_the_rate_when_they_arrive_not_when_handled(
+    room, alice, monkeypatch
+):
+    monkeypatch.setattr(limits, "FRAMES_PER_USER", 4)
+    monkeypatch.setattr(limits, "PERIOD", 0.5)
+    # A stall (a locked database, say): nothing is saved until it ends.
+    stall_over = asyncio.Event()
+    save = consumers.save_message
+
+    async def stalled_save(*args):
+        await stall_over.wait()
+        return await save(*args)
+
+    monkeypatch.setattr(consumers, "save_message", stalled_save)
+    tab = await join(alice)
+    # One message every 0.3 s: never more than four in any 1 s as they arrive...
+    for n in range(6):
+        await tab.send_json_to(htmx_payload(f"message {n}"))
+        await asyncio.sleep(0.3)
+    stall_over.set()  # ...but all handled in a burst once the stall ends
+    frames = []
+    while len(frames) < 12:  # the answers and the broadcasts, in any order; presence aside
+        frame = await tab.receive_json_from(timeout=2)
+        if not swaps_into(frame, "presence"):
+            frames.append(frame)
+    assert frames.count({"html": "", "events": {"chat:sent": {}}}) == 6  # none refused
+    assert [body for frame in frames for body in bodies(frame["html"])] == [
+        f"message {n}" for n in range(6)
+    ]
+    await tab.disconnect()
 
 
 async def test_a_user_who_keeps_flooding_is_closed_with_4429(room, alice, bob, monkeypatch):
@@ -405,6 +458,7 @@ async def test_logging_out_closes_that_browsers_sockets_only(room, alice):
         await assert_closed_with(tab, 4401)
     # Still logged in on the other device, still open.
     await other_device.send_json_to(htmx_payload("still here"))
+    await receive_sent(other_device)
     assert await receive_messages(other_device) == ["still here"]
     await other_device.disconnect()
 
@@ -495,6 +549,7 @@ async def test_a_change_that_is_rolled_back_revokes_nothing(room, alice):
     await database_sync_to_async(remove_then_roll_back)()
     await assert_nothing_but_presence(tab)
     await tab.send_json_to(htmx_payload("still a member"))
+    await receive_sent(tab)
     assert await receive_messages(tab) == ["still a member"]
     await tab.disconnect()
 
@@ -550,6 +605,7 @@ async def test_a_database_error_is_an_error_frame_not_a_crash(room, alice):
     assert await receive_error(tab) == "Your message could not be saved. Please send it again."
     await Room.objects.filter(pk=room.pk).aupdate(last_seq=1)
     await tab.send_json_to(htmx_payload("saved this time"))
+    await receive_sent(tab)
     assert await receive_messages(tab) == ["saved this time"]
     await tab.disconnect()
 
@@ -575,3 +631,55 @@ async def test_a_crash_leaves_no_ghost_in_the_room(room, alice, bob, monkeypatch
 async def test_groups_are_named_by_primary_key(room, alice):
     assert consumers.room_group(room.pk) == f"room-{room.pk}"
     assert consumers.user_group(alice.pk) == f"user-{alice.pk}"
+
+
+@pytest.mark.parametrize("path", ["/ws/nowhere/", "/ws/rooms/lobby/extra/", "/ws/rooms/"])
+async def test_a_path_with_no_route_is_closed_as_no_such_room(room, alice, path):
+    browser = await log_in(alice)
+    cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
+    headers = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
+    headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
+    tab = WebsocketCommunicator(application, path, headers=headers)
+    accepted, _ = await tab.connect()
+    assert accepted  # accepted, so that the browser sees the code below
+    await assert_closed_with(tab, 4404)
+
+
+# Redis failing under a socket: the page must learn of it, never lose a frame silently.
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path):
+    """A Redis of this test's own for the layer and the cache, to stop, kill or freeze."""
+    server = Redis(tmp_path)
+    server.start()
+    settings.CHANNEL_LAYERS = copy.deepcopy(settings.CHANNEL_LAYERS)
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [server.url]
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    yield server
+    server.process.send_signal(signal.SIGCONT)  # if a test left it frozen
+    server.stop()
+
+
+@pytest.mark.parametrize("fault", ["stop", "kill"])
+async def test_redis_gone_closes_the_socket_with_a_code_the_page_retries(
+    room, alice, own_redis, fault
+):
+    tab = await open_socket(alice)
+    getattr(own_redis, fault)()
+    await tab.send_json_to(htmx_payload("sent as Redis went"))
+    await assert_closed_with(tab, 4500)  # not 1011 and a traceback
+    assert not await Message.objects.aexists()  # nothing saved, and nothing answered "sent"
+
+
+async def test_a_frozen_redis_holds_a_message_up_but_loses_nothing(room, alice, own_redis):
+    tab = await open_socket(alice)
+    own_redis.process.send_signal(signal.SIGSTOP)
+    try:
+        await tab.send_json_to(htmx_payload("sent while Redis hangs"))
+        assert await tab.receive_nothing(timeout=1)
+    finally:
+        own_redis.process.send_signal(signal.SIGCONT)
+    await receive_sent(tab)
+    assert await receive_messages(tab) == ["sent while Redis hangs"]
+    await tab.disconnect()

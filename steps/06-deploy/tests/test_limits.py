@@ -20,8 +20,15 @@ def test_the_next_window_starts_from_one():
 
 async def test_frames_are_counted_per_user(monkeypatch):
     monkeypatch.setattr(limits, "FRAMES_PER_USER", 2)
-    assert [await limits.allow_frame(1) for _ in range(3)] == [True, True, False]
-    assert await limits.allow_frame(2)
+    assert [await limits.allow_frame(1, arrived=0.0) for _ in range(3)] == [True, True, False]
+    assert await limits.allow_frame(2, arrived=0.0)
+
+
+async def test_a_frame_counts_in_the_window_it_arrived_in(monkeypatch):
+    monkeypatch.setattr(limits, "FRAMES_PER_USER", 1)
+    assert await limits.allow_frame(1, arrived=limits.PERIOD - 0.1)
+    assert not await limits.allow_frame(1, arrived=0.0)  # handled late, arrived in the first
+    assert await limits.allow_frame(1, arrived=2 * limits.PERIOD)  # its window is quiet
 
 
 @pytest.mark.django_db

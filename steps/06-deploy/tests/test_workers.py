@@ -32,6 +32,7 @@ from .websockets import (
     receive_messages,
     receive_presence,
     receive_reply,
+    receive_sent,
     receive_swap,
 )
 
@@ -55,6 +56,7 @@ async def lobby(room, alice, bob):
 async def test_help_answers_the_asker_only(lobby):
     alice_tab, bob_tab = lobby
     await alice_tab.send_json_to(htmx_payload("/help"))
+    await receive_sent(alice_tab)
     assert (await receive_reply(alice_tab))[0] == "/help: this list"
     await assert_nothing_but_presence(bob_tab)
 
@@ -63,6 +65,7 @@ async def test_who_lists_each_user_once(lobby, alice):
     alice_tab, bob_tab = lobby
     second_tab = await join(alice)
     await second_tab.send_json_to(htmx_payload("/who"))
+    await receive_sent(second_tab)
     assert await receive_reply(second_tab) == ["Here now: alice, bob"]
     await assert_nothing_but_presence(alice_tab)
     await second_tab.disconnect()
@@ -71,11 +74,13 @@ async def test_who_lists_each_user_once(lobby, alice):
 async def test_a_roll_is_a_numbered_message_everyone_sees(lobby):
     alice_tab, bob_tab = lobby
     await alice_tab.send_json_to(htmx_payload("/roll 3d6"))
+    await receive_sent(alice_tab)
     for tab in (alice_tab, bob_tab):
         envelope = await receive_swap(tab, "messages")
         [body] = bodies(envelope["html"])
         assert ROLL.match(body)
         assert 'data-seq="1"' in envelope["html"]
+        assert 'class="message command"' in envelope["html"]  # shown as no message can be
     saved = await Message.objects.select_related("author").aget()
     assert saved.author.username == "alice"
     assert ROLL.match(saved.body)
@@ -97,6 +102,7 @@ async def test_a_roll_is_a_numbered_message_everyone_sees(lobby):
 async def test_a_bad_roll_gets_a_private_answer_and_saves_nothing(lobby, command, answer):
     alice_tab, bob_tab = lobby
     await alice_tab.send_json_to(htmx_payload(command))
+    await receive_sent(alice_tab)
     assert await receive_reply(alice_tab) == [answer]
     await assert_nothing_but_presence(bob_tab)
     assert not await Message.objects.aexists()
@@ -111,12 +117,24 @@ async def test_unknown_commands_are_refused_at_once(room, alice, command):
     await tab.disconnect()
 
 
-async def test_nobody_can_type_a_fake_roll(lobby):
+# Invisible characters first (zero-width space, word joiner, right-to-left mark) hide nothing.
+@pytest.mark.parametrize("before", ["", " ", "\u200b", "\u2060\u200f"])
+async def test_nobody_can_type_a_fake_roll(lobby, before):
     # Every message that starts with "/" is a command: a typed "result" is just a bad roll.
     alice_tab, _ = lobby
-    await alice_tab.send_json_to(htmx_payload("/roll 3d6 → 6 + 6 + 6 = 18"))
+    await alice_tab.send_json_to(htmx_payload(f"{before}/roll 3d6 → 6 + 6 + 6 = 18"))
+    await receive_sent(alice_tab)
     assert await receive_reply(alice_tab) == ["Roll dice like this: /roll 2d6"]
     assert not await Message.objects.aexists()
+
+
+async def test_a_message_that_looks_like_a_roll_is_shown_as_a_message(lobby):
+    alice_tab, _ = lobby
+    # U+3164, a Hangul filler: a letter, so it stays, and it looks blank.
+    await alice_tab.send_json_to(htmx_payload("\u3164/roll 1d6 → 6"))
+    await receive_sent(alice_tab)
+    envelope = await receive_swap(alice_tab, "messages")
+    assert 'class="message"' in envelope["html"]
 
 
 async def test_summary_counts_the_messages_per_author(lobby, room, alice, bob):
@@ -124,6 +142,7 @@ async def test_summary_counts_the_messages_per_author(lobby, room, alice, bob):
     for author, body in [(alice, "one"), (bob, "two"), (alice, "three")]:
         await database_sync_to_async(room.post)(author, body)
     await alice_tab.send_json_to(htmx_payload("/summary"))
+    await receive_sent(alice_tab)
     assert await receive_reply(alice_tab) == ["3 messages", "alice: 2", "bob: 1"]
 
 
@@ -132,6 +151,7 @@ async def test_summary_lists_equal_counts_by_name(lobby, room, alice, bob):
     for author in (bob, alice):
         await database_sync_to_async(room.post)(author, "hi")
     await alice_tab.send_json_to(htmx_payload("/summary"))
+    await receive_sent(alice_tab)
     assert await receive_reply(alice_tab) == ["2 messages", "alice: 1", "bob: 1"]
 
 
@@ -145,8 +165,12 @@ async def test_a_slow_job_holds_up_neither_the_chat_nor_the_quick_commands(lobby
         await alice_tab.send_json_to(htmx_payload("/summary"))
         await alice_tab.send_json_to(htmx_payload("/roll 3d6"))
         await alice_tab.send_json_to(htmx_payload("still chatting"))
-        # The chat and the roll come, in either order...
-        arrived = [*await receive_messages(alice_tab), *await receive_messages(alice_tab)]
+        # An answer to each frame, the chat and the roll, in any order...
+        frames = [await alice_tab.receive_json_from(timeout=10) for _ in range(5)]
+        answers = [frame for frame in frames if frame["events"] == {"chat:sent": {}}]
+        assert len(answers) == 3
+        others = [frame for frame in frames if frame not in answers]
+        arrived = [body for frame in others for body in bodies(frame["html"])]
         assert "still chatting" in arrived
         assert any(ROLL.match(text) for text in arrived)
     finally:
@@ -174,6 +198,7 @@ async def test_a_malformed_job_is_logged_and_dropped_and_the_worker_goes_on(lobb
     # Still there, and answering in order after the bad jobs.
     for command in ("/help", "/summary"):
         await alice_tab.send_json_to(htmx_payload(command))
+        await receive_sent(alice_tab)
         assert await receive_reply(alice_tab)
     logs = workers["worker"].log.read_text() + workers["reports"].log.read_text()
     assert "Dropped a message without a type from chat-commands: {'no': 'type'}" in logs
@@ -265,6 +290,7 @@ async def test_a_sync_keeps_a_socket_listed_and_brings_back_a_pruned_one(room, a
     tab = await join(alice)
     await Presence.objects.all().adelete()  # pruned while the page was asleep
     await tab.send_json_to({"kind": "sync", "after": 0})
+    await receive_sent(tab)
     assert await receive_presence(tab) == ["alice"]
     assert await Presence.objects.acount() == 1
     await tab.disconnect()
@@ -277,7 +303,9 @@ async def test_a_sync_sends_the_messages_after_the_given_number(room, alice, bob
     # The broadcasts never happened (posted outside any consumer): only a sync finds them.
     await tab.send_json_to({"kind": "sync", "after": 1})
     assert await receive_messages(tab) == ["two", "three"]
+    await receive_sent(tab)
     await tab.send_json_to({"kind": "sync", "after": 3})
+    await receive_sent(tab)
     await assert_nothing_but_presence(tab)
     await tab.disconnect()
 

@@ -79,6 +79,15 @@ def bodies(fragment):
     return [html.unescape(body) for body in re.findall(r"<p>(.*?)</p>", fragment, re.DOTALL)]
 
 
+async def receive_sent(communicator):
+    """The answer to a message that the server saved, or to a sync (presence lists aside)."""
+    while True:
+        envelope = await communicator.receive_json_from(timeout=2)
+        if not swaps_into(envelope, "presence"):
+            break
+    assert envelope == {"html": "", "events": {"chat:sent": {}}}, f"expected sent, got {envelope!r}"
+
+
 async def receive_messages(communicator):
     return bodies((await receive_swap(communicator, "messages"))["html"])
 

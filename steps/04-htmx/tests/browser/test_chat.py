@@ -1,4 +1,5 @@
 import itertools
+import signal
 
 import pytest
 from playwright.sync_api import expect
@@ -181,9 +182,9 @@ def test_send_while_disconnected_says_so_and_sends_nothing_later(log_in, server,
     expect(alice.locator("#id_body")).to_have_value("typed while offline")
     server.start()
     expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
-    expect(alice.locator("#chat-error")).to_have_text("")
     alice.press("#id_body", "Enter")  # once connected, the text is still there to send
     expect(alice.get_by_text("typed while offline")).to_have_count(1)
+    expect(alice.locator("#chat-error")).to_have_text("")
     assert count_messages(env, "typed while offline") == 1
 
 
@@ -217,10 +218,14 @@ def test_logging_out_in_another_tab_closes_the_socket(log_in, server):
     other_tab = alice.context.new_page()
     other_tab.goto(f"{server.url}/")
     other_tab.get_by_role("button", name="Log out").click()
-    expect(alice.locator("#status")).to_have_text("disconnected: log in again to chat")
+    expect(alice.locator("#status")).to_have_text("disconnected")
+    expect(alice.locator("#chat-error")).to_have_text("You are logged out. Log in again to chat.")
+    expect(alice.locator("#presence li")).to_have_count(0)  # nobody is known to be here now
     alice.fill("#id_body", "am I still here?")
     alice.press("#id_body", "Enter")
-    expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
+    expect(alice.locator("#id_body")).to_have_value("am I still here?")
+    alice.get_by_role("link", name="Log in again").click()  # back to this room afterwards
+    expect(alice).to_have_url(f"{server.url}/accounts/login/?next=/rooms/lobby/")
 
 
 @pytest.fixture
@@ -250,7 +255,8 @@ def test_a_member_removed_by_an_admin_is_disconnected(log_in, server, admin):
     admin_page.locator("#id_members_to option", has_text="alice").dblclick()
     admin_page.locator("input[name=_save]").click()
     expect(admin_page.locator(".messagelist")).to_contain_text("was changed successfully")
-    expect(alice.locator("#status")).to_have_text("disconnected: you were removed from this room")
+    expect(alice.locator("#status")).to_have_text("disconnected")
+    expect(alice.locator("#chat-error")).to_have_text("You were removed from this room.")
 
 
 def test_a_flood_is_cut_off_for_good(log_in, server):
@@ -260,7 +266,75 @@ def test_a_flood_is_cut_off_for_good(log_in, server):
     for n in range(21):
         alice.fill("#id_body", f"flood {n}")
         alice.press("#id_body", "Enter")
-    expect(alice.locator("#status")).to_have_text(
-        "disconnected: too many messages; reload the page to chat again"
-    )
+    expect(alice.locator("#status")).to_have_text("disconnected")
+    expect(alice.locator("#chat-error")).to_contain_text("You sent too many messages")
+    expect(alice.locator("#presence li")).to_have_count(0)
     expect(alice.locator("#messages .message p", has_text="flood")).to_have_count(10)
+
+
+def test_the_status_is_announced_on_its_own_and_moves_nothing(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    expect(alice.get_by_role("heading", level=1)).to_have_text("Lobby")
+    expect(alice.get_by_role("status")).to_have_text("connected")
+    room_top = alice.locator(".room-body").bounding_box()["y"]
+    server.stop()
+    try:
+        expect(alice.get_by_role("status")).to_have_text("reconnecting")
+        assert alice.locator(".room-body").bounding_box()["y"] == room_top
+    finally:
+        server.start()
+    expect(alice.get_by_role("status")).to_have_text("connected", timeout=30_000)
+
+
+@pytest.fixture
+def server_that_crashes_once(env):
+    """The site, but the first websocket takes one frame and fails without answering."""
+    server = Server(env, app="tests.browser.flaky:crash_on_first_frame")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_message_lost_in_a_crash_comes_back_into_the_input(log_in, server_that_crashes_once):
+    alice = log_in("alice", at=server_that_crashes_once)
+    open_lobby(alice, server_that_crashes_once)
+    alice.fill("#id_body", "lost in the crash")
+    alice.press("#id_body", "Enter")
+    expect(alice.locator("#chat-error")).to_contain_text("Your unsent message is back in the box.")
+    expect(alice.locator("#id_body")).to_have_value("lost in the crash")
+    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    alice.press("#id_body", "Enter")  # the next socket works
+    expect(alice.get_by_text("lost in the crash")).to_have_count(1)
+
+
+def test_a_frozen_server_is_given_up_on_and_the_message_comes_back(log_in, server):
+    alice = log_in("alice")
+    open_lobby(alice, server)
+    server.process.send_signal(signal.SIGSTOP)  # alive, but answers nothing
+    try:
+        send(alice, "into the void")
+        # The page's deadline for an answer is 10 s.
+        expect(alice.locator("#status")).to_have_text("reconnecting", timeout=30_000)
+        expect(alice.locator("#id_body")).to_have_value("into the void")
+        expect(alice.locator("#chat-error")).to_contain_text("The server did not answer")
+    finally:
+        server.process.send_signal(signal.SIGCONT)
+    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+
+
+def test_a_page_is_back_soon_after_its_server(log_in, server):
+    alice = log_in("alice")
+    alice.add_init_script(
+        """window.connects = 0
+        document.addEventListener("htmx:wsConnecting", () => connects++)"""
+    )
+    open_lobby(alice, server)
+    server.stop()
+    try:
+        # Enough failed attempts that the delays have reached their ceiling.
+        alice.wait_for_function("window.connects >= 6", timeout=60_000)
+    finally:
+        server.start()
+    # The ceiling is 5 s: a page does not wait 15-30 s, as with a ceiling of 30 s.
+    expect(alice.locator("#status")).to_have_text("connected", timeout=12_000)

@@ -32,8 +32,10 @@ def messages_in(fragment):
 
 def parse(frame):
     """A frame as the tests compare it: ("presence", [usernames]), ("messages",
-    [(seq, author, body)]), ("reply", text) or ("error", text)."""
+    [(seq, author, body)]), ("reply", text), ("error", text) or ("sent", None)."""
     fragment = json.loads(frame)["html"]
+    if not fragment:  # the answer to the sender: its message is saved
+        return "sent", None
     target = re.match(r'<\w+ id="([\w-]+)"', fragment)[1]
     text = html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
     if target == "presence":
@@ -87,8 +89,9 @@ class Browser:
 
 class Tab:
     """A lobby page's socket. The presence worker sends the list of who is here whenever
-    it sees fit: receive() keeps those lists in `presence`, and returns the next frame
-    of any other kind, whole, for the test to compare."""
+    it sees fit: receive() keeps those lists in `presence`, passes over the answers
+    that a message was saved, and returns the next frame of any other kind, whole,
+    for the test to compare."""
 
     def __init__(self, socket):
         self.socket = socket
@@ -100,9 +103,10 @@ class Tab:
     def receive(self):
         while True:
             kind, content = parse(self.socket.recv(timeout=5))
-            if kind != "presence":
+            if kind == "presence":
+                self.presence = content
+            elif kind != "sent":
                 return kind, content
-            self.presence = content
 
     def wait_until_present(self, username):
         """Read presence lists, and nothing else, until one lists `username`: this socket
