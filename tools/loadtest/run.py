@@ -8,8 +8,6 @@ Run from the step's directory, in the step's environment (the nox session does b
 """
 
 import argparse
-import asyncio
-import itertools
 import json
 import os
 import platform
@@ -25,7 +23,8 @@ from pathlib import Path
 
 import profiling
 import psutil
-from client import Client, Tally, app_payload, bare_payload, send_at_rate
+from client import app_payload, bare_payload
+from crowd import Crowd
 
 HERE = Path(__file__).resolve().parent
 
@@ -181,6 +180,8 @@ def serve_stack(servers, env):
     return env["NGINX_LISTEN"]
 
 
+# As many as the cores, up to 4: one process would saturate a core before the server does.
+CLIENT_PROCESSES = min(4, os.cpu_count() or 1)
 NOT_CLEAN = 3  # the exit status of a steady run that lost, repeated or reordered messages
 BASELINE_LIMIT = 1000  # messages a second per client: only a bound for the rounds
 
@@ -191,43 +192,40 @@ def max_rate(clients):
     return 0.9 * clients
 
 
-async def load(url, headers_for, source_for, payload, servers, args, limit):
+def load(url, headers_for, source_for, payload, servers, args, limit):
     """Connect every client, then send: one round at --rate; or, with --ceiling, rounds of
     growing rate until one is not clean (or the rate reaches `limit`), then halfway between
     the last clean rate and that one, until they are within 10%. The rounds' summaries."""
-    everyone = [Client(i, url, headers_for(i), source_for(i)) for i in range(args.clients)]
-    rss_before = servers.rss()
-    # One after the other: a connect storm would measure something else.
-    connect_ms = statistics.median([await client.open() for client in everyone]) * 1000
-    rss_kib = (servers.rss() - rss_before) / args.clients / 1024
-    readers = [asyncio.create_task(client.receive()) for client in everyone]
-    turns = itertools.cycle(everyone)
-    rounds, rate = [], args.rate
-    clean_rate = failed_rate = None
-    while True:
-        profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
-        tally, seconds, cpu = await send_round(
-            everyone, turns, rate, args.duration, payload, servers
-        )
-        rounds.append(
-            summary(tally, rate, seconds, cpu)
-            | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
-            | {"at_limit": rate >= limit}  # a clean round here: the ceiling is higher
-        )
-        profiling.report(profile)
-        if not args.ceiling:
-            break
-        if clean(rounds[-1]):
-            clean_rate = rate
-        else:
-            failed_rate = rate
-        rate = next_rate(rate, clean_rate, failed_rate, limit)
-        if rate is None:
-            break
-    for client in everyone:
-        await client.socket.close()
-    for reader in readers:
-        reader.cancel()
+    clients = range(args.clients)
+    crowd = Crowd(args.client_processes, url, [headers_for(i) for i in clients],
+                  [source_for(i) for i in clients], payload)  # fmt: skip
+    try:
+        rss_before = servers.rss()
+        # One after the other in each process: a connect storm would measure something else.
+        connect_ms = statistics.median(crowd.open()) * 1000
+        rss_kib = (servers.rss() - rss_before) / args.clients / 1024
+        rounds, rate = [], args.rate
+        clean_rate = failed_rate = None
+        while True:
+            profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
+            tally, seconds, cpu = send_round(crowd, rate, args.duration, servers)
+            rounds.append(
+                summary(tally, rate, seconds, cpu)
+                | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
+                | {"at_limit": rate >= limit}  # a clean round here: the ceiling is higher
+            )
+            profiling.report(profile)
+            if not args.ceiling:
+                break
+            if clean(rounds[-1]):
+                clean_rate = rate
+            else:
+                failed_rate = rate
+            rate = next_rate(rate, clean_rate, failed_rate, limit)
+            if rate is None:
+                break
+    finally:
+        crowd.close()
     return rounds
 
 
@@ -240,40 +238,33 @@ def next_rate(rate, clean_rate, failed_rate, limit):
     return (clean_rate + failed_rate) / 2  # halfway between the last clean and a failed one
 
 
-async def send_round(everyone, turns, rate, duration, payload, servers):
+def send_round(crowd, rate, duration, servers):
     """Send for `duration` seconds and wait for the last deliveries: the round's tally,
-    the seconds from the first message to the last delivery, and the servers' CPU seconds."""
-    tally = Tally(clients=len(everyone))
-    for client in everyone:
-        client.tally = tally
-    cpu_before, client_cpu_before = servers.cpu_seconds(), time.process_time()
-    started = time.monotonic()
-    progress = asyncio.create_task(report_progress(tally, started, rate))
-    await send_at_rate(turns, rate, duration, payload)
+    the seconds from the first message to the last delivery, and the CPU seconds of the
+    servers (by name) and of each client process."""
+    cpu_before = servers.cpu_seconds()
+    number, started = crowd.start_round(rate, duration)
     # Done when everything arrived, or when nothing new came for two seconds.
+    tty, shown = sys.stderr.isatty(), started
     last, quiet_since = -1, time.monotonic()
-    while tally.unique < tally.expected and time.monotonic() - quiet_since < 2:
-        await asyncio.sleep(0.05)
-        if tally.delivered != last:
-            last, quiet_since = tally.delivered, time.monotonic()
-    after = servers.cpu_seconds()
-    cpu = {name: after[name] - cpu_before[name] for name in after}
-    cpu = cpu, time.process_time() - client_cpu_before
-    progress.cancel()
-    print(file=sys.stderr)
-    return tally, (tally.last_delivery or time.monotonic()) - started, cpu
-
-
-async def report_progress(tally, started, rate):
-    """A line a second on a terminal (overwritten), every five seconds in a log."""
-    tty = sys.stderr.isatty()
     while True:
-        await asyncio.sleep(1 if tty else 5)
-        line = (
-            f"{time.monotonic() - started:4.0f} s  {rate:.4g} messages/s  sent {tally.sent}  "
-            f"delivered {tally.unique}/{tally.expected}"
-        )
-        print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
+        time.sleep(0.1)
+        sent, _, unique, sending = crowd.status()
+        now = time.monotonic()
+        if now - shown >= (1 if tty else 5):  # a line a second on a terminal, else every 5 s
+            line = f"{now - started:4.0f} s  {rate:.4g} messages/s  sent {sent}  "
+            line += f"delivered {unique}/{sent * crowd.clients}"
+            print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr)
+            shown = now
+        if sending or unique != last:
+            last, quiet_since = unique, now
+        elif unique >= sent * crowd.clients or now - quiet_since >= 2:
+            break
+    after = servers.cpu_seconds()
+    tally, client_cpu = crowd.finish(number)
+    print(file=sys.stderr)
+    cpu = {name: after[name] - cpu_before[name] for name in after}
+    return tally, (tally.last_delivery or time.monotonic()) - started, (cpu, client_cpu)
 
 
 def percentile(values, fraction):
@@ -301,9 +292,19 @@ def summary(tally, rate, seconds, cpu):
         "cpu_us_by_process": {
             name: seconds / max(1, tally.unique) * 1e6 for name, seconds in server_cpu.items()
         },
-        # Near 100 (one core), the clients are what limits the round, not the server.
-        "client_cpu_percent": 100 * client_cpu / seconds,
+        # The clients' own CPU, all processes (100 = one core), and the busiest one's.
+        "client_processes": len(client_cpu),
+        "client_cpu_percent": 100 * sum(client_cpu) / seconds,
+        "client_busiest_percent": 100 * max(client_cpu) / seconds,
     }
+
+
+CLIENT_BOUND = 90  # % of a core: a client process this busy delays its own deliveries
+
+
+def client_bound(result):
+    """True if the clients, not the server, may be what limited the round."""
+    return result["client_busiest_percent"] >= CLIENT_BOUND
 
 
 def clean(result):
@@ -327,6 +328,8 @@ ROWS = [
     ("connect p50, ms", "connect_ms_p50", "{:.1f}"),
     ("server CPU / delivery, µs", "cpu_us_per_delivery", "{:.0f}"),
     ("server memory / client, KiB", "rss_kib_per_client", "{:.0f}"),
+    ("client CPU, % of a core", "client_cpu_percent", "{:.0f}"),
+    ("busiest client process, %", "client_busiest_percent", "{:.0f}"),
 ]
 
 
@@ -338,6 +341,11 @@ def table(app, bare):
         lines.append(
             f"{label:30} {fmt.format(app[key]):>12} {fmt.format(bare[key]):>12} {ratio:>13.2f}"
         )
+    for name, result in (("app", app), ("baseline", bare)):
+        if client_bound(result):
+            lines.append(f"CLIENT-BOUND: a client process of the {name} round was at "
+                         f"{result['client_busiest_percent']:.0f}% of a core; its figures "
+                         "say what the clients could take, not the server")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -349,6 +357,7 @@ def rounds_table(name, rounds):
             f"{'':{len(name)}}  {r['rate']:>10.0f} {r['deliveries_per_s']:>13.0f} {r['lost']:>6} "
             f"{r['p99_ms']:>8.1f} {r['cpu_us_per_delivery']:>7.0f} {r['client_cpu_percent']:>13.0f}"
             + ("" if clean(r) else "  not clean")
+            + ("  CLIENT-BOUND" if client_bound(r) else "")
         )
     return "\n".join(lines)
 
@@ -398,6 +407,14 @@ def machine():
     }
 
 
+def no_headers(i):
+    return {}
+
+
+def no_source(i):
+    return None
+
+
 def positive(kind):
     """An argparse type: a number of `kind` above zero."""
 
@@ -421,6 +438,8 @@ def main():
     parser.add_argument("--layer", choices=["redis", "pubsub"], help="steps 05 and 06")
     parser.add_argument("--ceiling", action="store_true",
                         help="rounds of growing rate, to the highest that stays clean")  # fmt: skip
+    parser.add_argument("--client-processes", type=positive(int), default=CLIENT_PROCESSES,
+                        help="processes the clients are spread over")  # fmt: skip
     parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
@@ -471,9 +490,7 @@ def main():
             return f"127.0.0.{2 + i // 16}" if args.step.startswith("06") else None
 
         url = f"ws://{host}/ws/rooms/lobby/"
-        app = asyncio.run(
-            load(url, headers, source, app_payload, servers, args, max_rate(args.clients))
-        )
+        app = load(url, headers, source, app_payload, servers, args, max_rate(args.clients))
     finally:
         servers.stop()
     print("baseline: the same load against a bare websockets server", file=sys.stderr)
@@ -485,10 +502,8 @@ def main():
         bare_url = f"ws://127.0.0.1:{bare_port}/"
         bare_args = argparse.Namespace(**vars(args) | {"profile": None})
         # No limit per user here: the rounds go on until the server, or the clients, give out.
-        bare = asyncio.run(
-            load(bare_url, lambda i: {}, lambda i: None, bare_payload, bare_servers, bare_args,
-                 limit=BASELINE_LIMIT * args.clients)
-        )  # fmt: skip
+        bare = load(bare_url, no_headers, no_source, bare_payload, bare_servers, bare_args,
+                    limit=BASELINE_LIMIT * args.clients)  # fmt: skip
     finally:
         bare_servers.stop()
     if args.ceiling:

@@ -11,8 +11,9 @@ from backchat.settings import *  # noqa: F403 (the step's settings, every one of
 DATABASES["default"]["NAME"] = os.environ["LOADTEST_DB"]  # noqa: F405
 
 if os.environ.get("LOADTEST_LAYER") == "pubsub":
-    # One PUBLISH per group message; each process hands it to its sockets in memory.
-    layer = CHANNEL_LAYERS["default"]  # noqa: F405
-    layer["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
-    for option in ("capacity", "expiry", "group_expiry"):  # the core layer's only
-        layer["CONFIG"].pop(option, None)
+    # One PUBLISH per group message; each process hands it to its sockets in memory. Only
+    # the sockets' layer: step 06's workers keep theirs ("workers"), the two-layer setup.
+    CHANNEL_LAYERS["default"] = {  # noqa: F405
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]},  # noqa: F405
+    }
