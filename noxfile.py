@@ -184,7 +184,7 @@ def doctor(session):
 
 
 LOADTEST = ROOT / "tools/loadtest/run.py"
-LOADTEST_TOOLS = ["websockets", "psutil", "py-spy"]  # its clients, CPU and memory, profiler
+LOADTEST_TOOLS = ["websockets", "psutil", "py-spy", "uvicorn[standard]", "granian"]  # see tools/requirements.in
 
 
 @nox.session(python=PYTHON)

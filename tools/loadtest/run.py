@@ -3,6 +3,7 @@ and report what arrived, how fast, and at what cost; then the same against a bar
 `websockets` broadcast server, as the baseline every figure is compared with.
 
     nox -s loadtest -- 06 --clients 200 --rate 10 --duration 20 [--layer redis|pubsub]
+                                  [--server daphne|uvicorn|granian] [--client-processes N]
 
 Run from the step's directory, in the step's environment (the nox session does both).
 """
@@ -138,10 +139,10 @@ def prepare(env, clients):
     return json.loads(out)
 
 
-def serve_step(step, servers, env, port):
+def serve_step(step, servers, env, port, server="daphne"):
     """Start the step as it is served, on `port`; return the address clients connect to."""
     if step.startswith("06"):
-        return serve_stack(servers, env)
+        return serve_stack(servers, env, server)
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
     if step.startswith("05"):
         redis = servers.start(
@@ -167,14 +168,29 @@ def stack_env(env, port, run_dir):
     return env | json.loads(local) | {"DATABASE_URL": f"sqlite:///{env['LOADTEST_DB']}"}
 
 
-def serve_stack(servers, env):
-    """Every line of step 06's Procfile, a process each, as its tests run them."""
+# What many users run instead of Daphne (--server), in place of each Daphne line of the
+# Procfile, on its port; uvicorn with its `websockets` implementation, as the load test's own.
+OTHER_SERVERS = {
+    "uvicorn": "uvicorn --ws websockets --proxy-headers --host $BIND --port ${port} "
+    "backchat.asgi:application",
+    "granian": "granian --interface asgi --host $BIND --port ${port} backchat.asgi:application",
+}
+
+
+def serve_stack(servers, env, server="daphne"):
+    """Every line of step 06's Procfile, a process each, as its tests run them (with
+    `server` in place of the Daphnes)."""
+    ports = {"nginx": "PORT", "uwsgi": "WSGI_PORT", "redis": "REDIS_PORT"}
     for line in Path("Procfile").read_text().splitlines():
         if line and not line.startswith("#"):
             name, command = line.split(":", 1)
+            if name in ("daphne1", "daphne2"):
+                port = f"DAPHNE_{name[-1]}_PORT"
+                if server != "daphne":
+                    command = "exec " + OTHER_SERVERS[server].replace("${port}", f"${port}")
+                    name = name.replace("daphne", server)
+                ports[name] = port
             servers.start(name, ["bash", "-c", command.strip()])
-    ports = {"nginx": "PORT", "uwsgi": "WSGI_PORT", "redis": "REDIS_PORT"}
-    ports |= {"daphne1": "DAPHNE_1_PORT", "daphne2": "DAPHNE_2_PORT"}
     for name, port in ports.items():
         wait_for_port(int(env[port]), servers.processes[name])
     return env["NGINX_LISTEN"]
@@ -436,6 +452,8 @@ def main():
     parser.add_argument("--duration", type=positive(float), default=20,
                         help="seconds of sending a round")  # fmt: skip
     parser.add_argument("--layer", choices=["redis", "pubsub"], help="steps 05 and 06")
+    parser.add_argument("--server", choices=["daphne", *OTHER_SERVERS], default="daphne",
+                        help="step 06: the ASGI server behind nginx")  # fmt: skip
     parser.add_argument("--ceiling", action="store_true",
                         help="rounds of growing rate, to the highest that stays clean")  # fmt: skip
     parser.add_argument("--client-processes", type=positive(int), default=CLIENT_PROCESSES,
@@ -447,6 +465,8 @@ def main():
         sys.exit(f"The load test serves step 04, 05 or 06, not {args.step}")
     if args.step.startswith("06") and args.clients > 16 * 250:
         sys.exit("Step 06's clients come from 127.0.0.2 to 127.0.0.251: 4,000 at most")
+    if args.server != "daphne" and not args.step.startswith("06"):
+        sys.exit("--server is for step 06, whose nginx can serve another ASGI server")
     in_memory = args.step.startswith("04")
     if in_memory and args.layer:
         sys.exit(f"Step {args.step} uses the in-memory layer: --layer is for steps 05 and 06")
@@ -472,14 +492,14 @@ def main():
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
                        env=env, check=True)  # fmt: skip
     print(
-        f"{args.step}, {layer} layer: {args.clients} clients, from {args.rate:g} messages/s, "
+        f"{args.step}, {layer} layer, {args.server}: {args.clients} clients, from {args.rate:g} messages/s, "
         f"{args.duration:g} s a round",
         file=sys.stderr,
     )
-    servers = Servers(env, work, holder_names=("daphne",))
+    servers = Servers(env, work, holder_names=(args.server,))
     try:
         keys = prepare(env, args.clients)
-        host = serve_step(args.step, servers, env, port)
+        host = serve_step(args.step, servers, env, port, args.server)
 
         def headers(i):
             return {"Origin": f"http://{host}", "Cookie": f"sessionid={keys[i]}"}
@@ -514,7 +534,8 @@ def main():
         print(table(app[0], bare[0]))
         print(cpu_split(app[0]))
     if args.record:
-        result = {"step": args.step, "layer": layer, "clients": args.clients}
+        result = {"step": args.step, "layer": layer, "server": args.server}
+        result |= {"clients": args.clients, "client_processes": args.client_processes}
         result |= {"ceiling": args.ceiling, "machine": machine(), "app": app, "baseline": bare}
         with args.record.open("a") as out:
             out.write(json.dumps(result) + "\n")
