@@ -5,6 +5,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -58,13 +59,15 @@ async def test_two_workers_share_the_jobs_and_each_job_reaches_one(two_layers):
         # have taken some (a worker still starting up takes none).
         layer = get_channel_layer("workers")
         sent = itertools.count()
-        async with asyncio.timeout(DEADLINE):
-            while not all(jobs_in(worker.log, "job.counted") for worker in workers):
-                await layer.send("chat-commands", {"type": "job.counted", "n": next(sent)})
-                await asyncio.sleep(0.02)
-            total = next(sent)
-            while sum(len(jobs_in(worker.log, "job.counted")) for worker in workers) < total:
-                await asyncio.sleep(0.05)
+        deadline = time.monotonic() + DEADLINE
+        while not all(jobs_in(worker.log, "job.counted") for worker in workers):
+            assert time.monotonic() < deadline, f"both workers took no job within {DEADLINE} s"
+            await layer.send("chat-commands", {"type": "job.counted", "n": next(sent)})
+            await asyncio.sleep(0.02)
+        total = next(sent)
+        while sum(len(jobs_in(worker.log, "job.counted")) for worker in workers) < total:
+            assert time.monotonic() < deadline, f"the workers did not log {total} jobs in time"
+            await asyncio.sleep(0.05)
         taken = [jobs_in(worker.log, "job.counted") for worker in workers]
         # Every job once, in one worker only: a layer that broadcast them would log each twice.
         assert sorted(taken[0] + taken[1]) == list(range(total))
@@ -99,17 +102,25 @@ class Member:
         for n in range(5):
             await self.send(f"{self.name} says {n}")
 
-    async def read_until(self, done):
-        while not done():
-            kind, content = parse(await self.socket.recv())
-            if kind == "messages":
-                self.messages += content
-            elif kind == "reply":
-                self.replies.append(content)
-            elif kind == "presence":
-                self.presence = content
-            else:
-                pytest.fail(f"{self.name} got {kind}: {content}")
+    async def read_until(self, done, what):
+        """Read frames until done() is true, within DEADLINE."""
+        try:
+            async with asyncio.timeout(DEADLINE):
+                while not done():
+                    self.keep(await self.socket.recv())
+        except TimeoutError:
+            pytest.fail(f"{self.name} did not get {what} within {DEADLINE} s")
+
+    def keep(self, frame):
+        kind, content = parse(frame)
+        if kind == "messages":
+            self.messages += content
+        elif kind == "reply":
+            self.replies.append(content)
+        elif kind == "presence":
+            self.presence = content
+        else:
+            pytest.fail(f"{self.name} got {kind}: {content}")
 
 
 async def test_every_member_on_either_daphne_gets_every_message_once_in_order(room, two_layers):
@@ -124,22 +135,24 @@ async def test_every_member_on_either_daphne_gets_every_message_once_in_order(ro
         for name, daphne in zip(names, itertools.cycle(daphnes)):  # alternately on each
             url = daphne.url.replace("http", "ws", 1) + "/ws/rooms/lobby/"
             headers = {"Origin": daphne.url, "Cookie": cookies[name]}
-            everyone.append(Member(name, await connect(url, additional_headers=headers)))
-        async with asyncio.timeout(DEADLINE):
-            # Each is in the room's group once the presence list shows everyone.
-            for member in everyone:
-                await member.read_until(lambda m=member: m.presence == sorted(names))
-            senders = everyone[:3]  # on both Daphnes
-            await asyncio.gather(*(sender.say_five() for sender in senders))  # all at once
-            await senders[0].send("/roll 2d6")  # broadcast by the worker
-            await senders[1].send("/help")  # answered by the worker, to the asker only
-            for member in everyone:
-                await member.read_until(lambda m=member: len(m.messages) >= 16)
-            await senders[1].read_until(lambda: senders[1].replies)
-            # Last, a message that marks the end: anything twice would have come before it.
-            await senders[2].send("the end")
-            for member in everyone:
-                await member.read_until(lambda m=member: m.messages[-1][2] == "the end")
+            socket = await connect(url, additional_headers=headers, open_timeout=DEADLINE)
+            everyone.append(Member(name, socket))
+        # Each is in the room's group once the presence list shows everyone.
+        for member in everyone:
+            await member.read_until(lambda m=member: m.presence == sorted(names), "everyone")
+        senders = everyone[:3]  # on both Daphnes
+        await asyncio.gather(*(sender.say_five() for sender in senders))  # all at once
+        await senders[0].send("/roll 2d6")  # broadcast by the worker
+        await senders[1].send("/help")  # answered by the worker, to the asker only
+        for member in everyone:
+            await member.read_until(lambda m=member: len(m.messages) >= 16, "16 messages")
+        await senders[1].read_until(lambda: senders[1].replies, "the answer to /help")
+        # Last, a message that marks the end: anything twice would have come before it.
+        await senders[2].send("the end")
+        for member in everyone:
+            await member.read_until(
+                lambda m=member: m.messages[-1][2] == "the end", "the last message"
+            )
         for member in everyone:
             seqs = [seq for seq, _, _ in member.messages]
             assert sorted(seqs) == list(range(1, 18)), member.name  # each once
