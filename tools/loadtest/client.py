@@ -104,16 +104,16 @@ def bare_payload(token):
     return token
 
 
-async def send_at_rate(turns, rate, duration, payload, started=None):
-    """`rate` messages a second for `duration` seconds, spread evenly in time, from
-    `started` (a time.monotonic(); now by default).
+async def send_at_rate(turns, rate, count, payload, started=None):
+    """`count` messages at `rate` a second, spread evenly in time, from `started` (a
+    time.monotonic(); now by default).
 
     `turns` is an endless cycle of the clients, kept from round to round: each client
     sends rate/N a second, which must stay within the app's own limit per user.
     """
     interval = 1 / rate
     started = time.monotonic() if started is None else started
-    for i in range(round(rate * duration)):
+    for i in range(count):
         delay = started + i * interval - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -23,7 +23,8 @@ class Crowd:
         self.clients = len(headers)
         self.rounds = itertools.count(1)
         self.pipes, self.processes = [], []
-        for k in range(min(processes, self.clients)):
+        processes = min(processes, self.clients)
+        for k in range(processes):
             ours, theirs = SPAWN.Pipe()
             mine = list(range(k, self.clients, processes))
             work = (theirs, mine, url, [headers[i] for i in mine], [sources[i] for i in mine],
@@ -55,8 +56,15 @@ class Crowd:
         """Every process starts sending its share at the same moment; the round's start."""
         started = time.monotonic() + 0.1
         number = next(self.rounds)
-        for answer in self.ask("round", number, rate / self.clients, duration, started):
-            assert answer == "sending"
+        total = round(rate * duration)
+        for k, pipe in enumerate(self.pipes):
+            # Its clients' share of the rate, and of the messages (which add up to `total`).
+            share = len(range(k, self.clients, len(self.pipes))) / self.clients
+            before = round(total * k / len(self.pipes))
+            count = round(total * (k + 1) / len(self.pipes)) - before
+            pipe.send(("round", number, rate * share, count, started))
+        for pipe in self.pipes:
+            assert self.answer(pipe) == "sending"
         return number, started
 
     def status(self):
@@ -111,13 +119,12 @@ async def serve_commands(pipe, indices, url, headers, sources, payload, clients)
             pipe.send([await client.open() for client in everyone])  # one after the other
             readers = [asyncio.create_task(client.receive()) for client in everyone]
         elif command == "round":
-            number, rate_per_client, duration, started = args
+            number, rate, count, started = args
             tally = Tally(clients=clients, round=number)
             for client in everyone:
                 client.tally = tally
             cpu = time.process_time()
-            rate = rate_per_client * len(everyone)
-            sending = asyncio.create_task(send_at_rate(turns, rate, duration, payload, started))
+            sending = asyncio.create_task(send_at_rate(turns, rate, count, payload, started))
             pipe.send("sending")
         elif command == "status":
             if sending.done():

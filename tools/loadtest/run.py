@@ -36,7 +36,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for_port(port, process, timeout=30):
+def wait_for_port(port, process, timeout=120):  # a busy machine starts slowly
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -70,7 +70,7 @@ async def one_bad_round(clients, messages):
         await client.open()
         client.tally = tally
     readers = [asyncio.create_task(client.receive()) for client in everyone]
-    await send_at_rate(itertools.cycle(everyone), 50, messages / 50, bare_payload)
+    await send_at_rate(itertools.cycle(everyone), 50, messages, bare_payload)
     async with asyncio.timeout(5):  # until every frame the server sent has arrived
         while len(handled) < messages or tally.delivered < sum(handled):
             await asyncio.sleep(0.01)
