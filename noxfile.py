@@ -184,7 +184,8 @@ def doctor(session):
 
 
 LOADTEST = ROOT / "tools/loadtest/run.py"
-LOADTEST_TOOLS = ["websockets", "psutil", "py-spy", "uvicorn[standard]", "granian"]  # see tools/requirements.in
+# Its clients, CPU and memory, a profiler, and the other ASGI servers (tools/requirements.in).
+LOADTEST_TOOLS = ["websockets", "psutil", "py-spy", "uvicorn[standard]", "granian"]
 
 
 @nox.session(python=PYTHON)

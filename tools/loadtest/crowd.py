@@ -6,6 +6,7 @@ the machine's one monotonic clock.
 """
 
 import asyncio
+import contextlib
 import itertools
 import multiprocessing
 import time
@@ -69,7 +70,7 @@ class Crowd:
 
     def status(self):
         """(sent, deliveries, unique deliveries, whether any process is still sending)."""
-        sent, delivered, unique, sending = zip(*self.ask("status"))
+        sent, delivered, unique, sending = zip(*self.ask("status"), strict=True)
         return sum(sent), sum(delivered), sum(unique), any(sending)
 
     def finish(self, number):
@@ -88,12 +89,10 @@ class Crowd:
         return tally, cpu
 
     def close(self):
-        for pipe, process in zip(self.pipes, self.processes):
+        for pipe, process in zip(self.pipes, self.processes, strict=True):
             if process.is_alive():
-                try:
+                with contextlib.suppress(OSError):  # it is on its way out already
                     pipe.send(("close",))
-                except OSError:
-                    pass
         for process in self.processes:
             process.join(timeout=10)
             if process.is_alive():
@@ -110,7 +109,7 @@ def hold(pipe, indices, url, headers, sources, payload, clients):
 
 
 async def serve_commands(pipe, indices, url, headers, sources, payload, clients):
-    everyone = [Client(i, url, h, s) for i, h, s in zip(indices, headers, sources)]
+    everyone = [Client(i, url, h, s) for i, h, s in zip(indices, headers, sources, strict=True)]
     turns = itertools.cycle(everyone)  # kept from round to round, as each user's own rate
     tally, sending, readers, cpu = Tally(clients=clients), None, [], 0.0
     while True:

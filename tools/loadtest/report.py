@@ -157,9 +157,7 @@ def chart(records):
     for (*configuration, _c, ceiling), record in records.items():
         if ceiling and tuple(configuration) in measured:
             app, bare = best_clean(record["app"]), best_clean(record["baseline"])
-            ceilings[measured.index(tuple(configuration)) + 1] = (
-                app and app["deliveries_per_s"]
-            )
+            ceilings[measured.index(tuple(configuration)) + 1] = app and app["deliveries_per_s"]
             if bare:
                 bare_ceilings.append(bare["deliveries_per_s"])
     ceilings[0] = statistics.median(bare_ceilings) if bare_ceilings else None

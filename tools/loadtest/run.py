@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import gcstats
 import profiling
 import psutil
 from client import app_payload, bare_payload
@@ -88,6 +89,18 @@ class Servers:
 
     def holder_pids(self):
         return [p.pid for p in self.holders()]
+
+    def gc_seconds(self):
+        """With --gc-stats: the seconds the websockets' holders spent in the garbage
+        collector so far, by generation (0, 1, 2); else None."""
+        directory = self.env.get("LOADTEST_GC_STATS")
+        if not directory:
+            return None
+        totals = gcstats.read(directory)
+        counted = [totals[pid] for pid in self.holder_pids() if pid in totals]
+        if not counted:  # the baseline server does not count
+            return None
+        return [sum(process["seconds"][g] for process in counted) for g in range(3)]
 
     def rss(self):
         """Resident memory of the processes that hold the websockets, in bytes."""
@@ -169,10 +182,11 @@ def stack_env(env, port, run_dir):
 
 
 # What many users run instead of Daphne (--server), in place of each Daphne line of the
-# Procfile, on its port; uvicorn with its `websockets` implementation, as the load test's own.
+# Procfile, on its port; uvicorn with its `websockets` implementation, as the load test's own,
+# and without a log line per connection (Daphne logs none either).
 OTHER_SERVERS = {
-    "uvicorn": "uvicorn --ws websockets --proxy-headers --host $BIND --port ${port} "
-    "backchat.asgi:application",
+    "uvicorn": "uvicorn --ws websockets --proxy-headers --no-access-log --log-level warning "
+    "--host $BIND --port ${port} backchat.asgi:application",
     "granian": "granian --interface asgi --host $BIND --port ${port} backchat.asgi:application",
 }
 
@@ -258,7 +272,7 @@ def send_round(crowd, rate, duration, servers):
     """Send for `duration` seconds and wait for the last deliveries: the round's tally,
     the seconds from the first message to the last delivery, and the CPU seconds of the
     servers (by name) and of each client process."""
-    cpu_before = servers.cpu_seconds()
+    cpu_before, gc_before = servers.cpu_seconds(), servers.gc_seconds()
     number, started = crowd.start_round(rate, duration)
     # Done when everything arrived, or when nothing new came for two seconds.
     tty, shown = sys.stderr.isatty(), started
@@ -276,11 +290,13 @@ def send_round(crowd, rate, duration, servers):
             last, quiet_since = unique, now
         elif unique >= sent * crowd.clients or now - quiet_since >= 2:
             break
-    after = servers.cpu_seconds()
+    time.sleep(gcstats.EVERY if gc_before else 0)  # their newest totals
+    after, gc_after = servers.cpu_seconds(), servers.gc_seconds()
     tally, client_cpu = crowd.finish(number)
     print(file=sys.stderr)
     cpu = {name: after[name] - cpu_before[name] for name in after}
-    return tally, (tally.last_delivery or time.monotonic()) - started, (cpu, client_cpu)
+    gc = gc_before and [a - b for a, b in zip(gc_after, gc_before, strict=True)]
+    return tally, (tally.last_delivery or time.monotonic()) - started, (cpu, client_cpu, gc)
 
 
 def percentile(values, fraction):
@@ -290,8 +306,10 @@ def percentile(values, fraction):
 
 def summary(tally, rate, seconds, cpu):
     ms = [ns / 1e6 for ns in tally.latencies_ns]
-    server_cpu, client_cpu = cpu
+    server_cpu, client_cpu, gc = cpu
     return {
+        # With --gc-stats: the holders' garbage collections, µs per delivery by generation.
+        **({"gc_us_per_delivery": [s / max(1, tally.unique) * 1e6 for s in gc]} if gc else {}),
         "rate": rate,
         "sent": tally.sent,
         "expected": tally.expected,
@@ -379,11 +397,17 @@ def rounds_table(name, rounds):
 
 
 def cpu_split(result):
-    """Where the app's CPU per delivery went: which process, in µs."""
+    """Where the app's CPU per delivery went: which process, in µs (and, with --gc-stats,
+    how much of it the servers' garbage collections took)."""
     by_process = sorted(result["cpu_us_by_process"].items(), key=lambda item: -item[1])
-    return "server CPU / delivery by process, µs: " + ", ".join(
+    line = "server CPU / delivery by process, µs: " + ", ".join(
         f"{name} {us:.0f}" for name, us in by_process
     )
+    if "gc_us_per_delivery" in result:
+        young, middle, full = result["gc_us_per_delivery"]
+        line += f"\ngarbage collection / delivery, µs: {young:.1f}, {middle:.1f}, {full:.1f}"
+        line += " (generations 0, 1, 2)"
+    return line
 
 
 def ceiling(rounds):
@@ -458,6 +482,10 @@ def main():
                         help="rounds of growing rate, to the highest that stays clean")  # fmt: skip
     parser.add_argument("--client-processes", type=positive(int), default=CLIENT_PROCESSES,
                         help="processes the clients are spread over")  # fmt: skip
+    parser.add_argument("--gc-stats", action="store_true",
+                        help="time the servers' garbage collections (gcstats.py)")  # fmt: skip
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="also gc.freeze() in each server once started")  # fmt: skip
     parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
@@ -483,17 +511,21 @@ def main():
         "DJANGO_SETTINGS_MODULE": "settings",
         "LOADTEST_DB": str(work / "db.sqlite3"),
         "LOADTEST_LAYER": layer,
+        "LOADTEST_GC_STATS": str(work / "gc") if args.gc_stats else "",
+        "LOADTEST_GC_FREEZE": "1" if args.gc_freeze else "",
         "REDIS_PORT": str(redis_port),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
+    if args.gc_stats:
+        (work / "gc").mkdir()
     if args.step.startswith("06"):
         (work / "run").mkdir()
         env = stack_env(env, port, work / "run")
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
                        env=env, check=True)  # fmt: skip
     print(
-        f"{args.step}, {layer} layer, {args.server}: {args.clients} clients, from {args.rate:g} messages/s, "
-        f"{args.duration:g} s a round",
+        f"{args.step}, {layer} layer, {args.server}: {args.clients} clients, "
+        f"from {args.rate:g} messages/s, {args.duration:g} s a round",
         file=sys.stderr,
     )
     servers = Servers(env, work, holder_names=(args.server,))

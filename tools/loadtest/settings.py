@@ -6,6 +6,8 @@ The load test puts this folder on PYTHONPATH and sets DJANGO_SETTINGS_MODULE to 
 
 import os
 
+import gcstats
+
 from backchat.settings import *  # noqa: F403 (the step's settings, every one of them)
 
 DATABASES["default"]["NAME"] = os.environ["LOADTEST_DB"]  # noqa: F405
@@ -17,3 +19,6 @@ if os.environ.get("LOADTEST_LAYER") == "pubsub":
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]},  # noqa: F405
     }
+
+if os.environ.get("LOADTEST_GC_STATS"):
+    gcstats.start(os.environ["LOADTEST_GC_STATS"], freeze=bool(os.environ["LOADTEST_GC_FREEZE"]))
