@@ -187,7 +187,7 @@ def stack_env(env, port, run_dir):
 OTHER_SERVERS = {
     "uvicorn": "uvicorn --ws websockets --proxy-headers --no-access-log --log-level warning "
     "--host $BIND --port ${port} backchat.asgi:application",
-    "granian": "granian --interface asgi --host $BIND --port ${port} backchat.asgi:application",
+    "granian": "granian --interface asginl --host $BIND --port ${port} backchat.asgi:application",
 }
 
 
