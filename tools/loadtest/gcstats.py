@@ -40,7 +40,8 @@ def start(directory, freeze):
             gc.freeze()
             totals["frozen"] = gc.get_freeze_count()
         while True:
-            totals["tracked"] = len(gc.get_objects())  # what a full collection scans
+            # Not gc.get_objects(): from another thread it can catch a tuple half-built.
+            totals["stats"] = gc.get_stats()
             path.write_text(json.dumps(totals))
             time.sleep(EVERY)
 

@@ -83,8 +83,11 @@ class Servers:
         for process in self.processes.values():
             tree = psutil.Process(process.pid)
             for p in [tree, *tree.children(recursive=True)]:
-                if any(name in " ".join(p.cmdline()) for name in self.holder_names):
-                    found.append(p)
+                try:
+                    if any(name in " ".join(p.cmdline()) for name in self.holder_names):
+                        found.append(p)
+                except psutil.NoSuchProcess:  # gone, or a zombie, meanwhile
+                    pass
         return found
 
     def holder_pids(self):
