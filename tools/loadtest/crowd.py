@@ -46,7 +46,7 @@ class Crowd:
             raise RuntimeError(f"a client process did not answer within {timeout} s")
         answer = pipe.recv()
         if isinstance(answer, BaseException):
-            raise RuntimeError("a client process failed") from answer
+            raise RuntimeError(f"a client process failed: {answer!r}") from answer
         return answer
 
     def open(self):
