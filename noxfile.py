@@ -309,7 +309,8 @@ def doctor(session):
 
 
 LOADTEST = ROOT / "tools/loadtest/run.py"
-LOADTEST_TOOLS = ["websockets", "psutil", "py-spy"]  # its clients, CPU and memory, profiler
+# Its clients, CPU and memory, a profiler, and the other ASGI servers (tools/requirements.in).
+LOADTEST_TOOLS = ["websockets", "psutil", "py-spy", "uvicorn[standard]", "granian"]
 
 
 @nox.session(python=PYTHON)
@@ -326,19 +327,23 @@ def loadtest(session):
 
 @nox.session(python=PYTHON)
 def figures(session):
-    """Measure every figure of the page "How far does it go?" (about 20 minutes on 2 cores;
-    nothing else running, please), then redraw its tables and chart."""
+    """Measure every figure of the page "How far does it go?" (about 20 minutes on 2 cores
+    before the 1,000-client runs and the uvicorn and granian ones were added, which take
+    longer; nothing else running, please), then redraw its tables and chart."""
     results = ROOT / "docs/assets/loadtest/results.jsonl"
     results.unlink(missing_ok=True)
-    configurations = [("04", []), ("05", []), ("06", []), ("06", ["--layer", "pubsub"])]
+    pubsub = ["--layer", "pubsub"]  # step 06's two-layer setup
+    configurations = [("04", []), ("05", []), ("06", []), ("06", pubsub),
+                      ("06", [*pubsub, "--server", "uvicorn"]),
+                      ("06", [*pubsub, "--server", "granian"])]  # fmt: skip
     for number, _ in configurations:  # one environment: the steps share one lock file
         install_step(session, find_step(session, number))
     session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)
-    for number, layer in configurations:
+    for number, options in configurations:
         step = find_step(session, number)
         with session.chdir(f"steps/{step}"):
-            record = [*layer, "--record", str(results)]
-            for clients in ("50", "200", "500"):
+            record = [*options, "--record", str(results)]
+            for clients in ("50", "200", "500", "1000"):
                 # Exit status 3: messages were lost; recorded all the same.
                 session.run("python", str(LOADTEST), step, "--clients", clients, "--rate", "10",
                             "--duration", "15", *record, success_codes=[0, 3])  # fmt: skip

@@ -1,8 +1,10 @@
 """The load test's clients: N websockets in one room, sending at a room-wide rate, every
 delivery matched to its sender and number, so loss, duplicates and reordering are counted.
 
-Each message's body is a token, `lt-<sender>-<number>-<sent at, ns>`: it survives the app's
-HTML escaping, and the bare baseline server sends it back as it is.
+Each message's body is a token, `lt-<round>-<sender>-<number>-<sent at, ns>`: it survives
+the app's HTML escaping, and the bare baseline server sends it back as it is. "Sent at" is
+time.monotonic_ns(), one clock for every process of the machine (CLOCK_MONOTONIC on Linux),
+so a client in one process can time a message sent from another (crowd.py).
 """
 
 import asyncio
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
 
-TOKEN = re.compile(r"lt-(\d+)-(\d+)-(\d+)")
+TOKEN = re.compile(r"lt-(\d+)-(\d+)-(\d+)-(\d+)")
 
 
 @dataclass
@@ -21,13 +23,13 @@ class Tally:
     """What one round of sending saw."""
 
     clients: int
+    round: int = 0  # the round's number, in every token it sends
     sent: int = 0
     latencies_ns: list = field(default_factory=list)
     delivered: int = 0  # every token that arrived, duplicates included
     duplicates: int = 0
     reordered: int = 0  # arrived after a later message of the same sender
     last_delivery: float = 0.0  # time.monotonic() of the newest delivery
-    messages: set = field(default_factory=set)  # (sender, number) of those sent this round
     late: int = 0  # deliveries of an earlier round's messages, not counted in this one
 
     @property
@@ -67,12 +69,12 @@ class Client:
     async def receive(self):
         async for frame in self.socket:
             now = time.monotonic_ns()
-            for sender, number, sent_at in TOKEN.findall(frame):
-                self.count(int(sender), int(number), int(sent_at), now)
+            for round_, sender, number, sent_at in TOKEN.findall(frame):
+                self.count(int(round_), int(sender), int(number), int(sent_at), now)
 
-    def count(self, sender, number, sent_at_ns, now_ns):
+    def count(self, round_, sender, number, sent_at_ns, now_ns):
         tally = self.tally
-        if (sender, number) not in tally.messages:
+        if round_ != tally.round:
             tally.late += 1
             return
         tally.delivered += 1
@@ -88,8 +90,7 @@ class Client:
 
     async def send(self, payload):
         self.sent += 1
-        token = f"lt-{self.index}-{self.sent}-{time.monotonic_ns()}"
-        self.tally.messages.add((self.index, self.sent))
+        token = f"lt-{self.tally.round}-{self.index}-{self.sent}-{time.monotonic_ns()}"
         await self.socket.send(payload(token))
         self.tally.sent += 1
 
@@ -103,15 +104,16 @@ def bare_payload(token):
     return token
 
 
-async def send_at_rate(turns, rate, duration, payload):
-    """Room-wide `rate` messages a second for `duration` seconds, spread evenly in time.
+async def send_at_rate(turns, rate, count, payload, started=None):
+    """`count` messages at `rate` a second, spread evenly in time, from `started` (a
+    time.monotonic(); now by default).
 
     `turns` is an endless cycle of the clients, kept from round to round: each client
     sends rate/N a second, which must stay within the app's own limit per user.
     """
     interval = 1 / rate
-    started = time.monotonic()
-    for i in range(round(rate * duration)):
+    started = time.monotonic() if started is None else started
+    for i in range(count):
         delay = started + i * interval - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -14,13 +14,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "docs" / "assets" / "loadtest"
 
-CONFIGURATIONS = {  # (step, layer) -> its name in the tables
-    ("04", "in-memory"): "04, in-memory layer",
-    ("05", "redis"): "05, Redis layer",
-    ("06", "redis"): "06, Redis layer",
-    ("06", "pubsub"): "06, Redis pub/sub layer",
+CONFIGURATIONS = {  # (step, layer, server) -> its name in the tables
+    ("04", "in-memory", "daphne"): "04, in-memory layer",
+    ("05", "redis", "daphne"): "05, Redis layer",
+    ("06", "redis", "daphne"): "06, Redis layer",
+    ("06", "pubsub", "daphne"): "06, Redis pub/sub layer",
+    ("06", "pubsub", "uvicorn"): "06, pub/sub layer, uvicorn",
+    ("06", "pubsub", "granian"): "06, pub/sub layer, granian",
 }
-COLOURS = ["#8e8e8e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd"]  # baseline first
+COLOURS = ["#8e8e8e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
 def load(path):
@@ -28,7 +30,8 @@ def load(path):
     records = {}
     for line in path.read_text().splitlines():
         record = json.loads(line)
-        key = (record["step"][:2], record["layer"], record["clients"], record["ceiling"])
+        configuration = (record["step"][:2], record["layer"], record.get("server", "daphne"))
+        key = (*configuration, record["clients"], record["ceiling"])
         records[key] = record
     return records
 
@@ -36,9 +39,9 @@ def load(path):
 def runs_of(records, configuration, ceiling):
     """[(clients, record)] of one configuration, by clients."""
     return sorted(
-        (key[2], record)
+        (key[3], record)
         for key, record in records.items()
-        if key[:2] == configuration and key[3] == ceiling
+        if key[:3] == configuration and key[4] == ceiling
     )
 
 
@@ -138,24 +141,23 @@ def bars(x, y, width, height, title, unit, groups, series):
 
 
 def chart(records):
-    clients = sorted({c for (_, _, c, ceiling) in records if not ceiling})
-    names = ["baseline: a bare websockets server", *CONFIGURATIONS.values()]
+    clients = sorted({c for (*_, c, ceiling) in records if not ceiling})
+    measured = [c for c in CONFIGURATIONS if any(key[:3] == c for key in records)]
+    names = ["baseline: a bare websockets server", *(CONFIGURATIONS[c] for c in measured)]
     # Every run measured the baseline again: its bar is the median of those runs.
     p99 = [[None] * len(clients) for _ in names]
     bare_p99 = [[] for _ in clients]
-    for (step, layer, c, ceiling), record in records.items():
-        if not ceiling and (step, layer) in CONFIGURATIONS:
-            i = list(CONFIGURATIONS).index((step, layer)) + 1
+    for (*configuration, c, ceiling), record in records.items():
+        if not ceiling and tuple(configuration) in measured:
+            i = measured.index(tuple(configuration)) + 1
             p99[i][clients.index(c)] = record["app"][0]["p99_ms"]
             bare_p99[clients.index(c)].append(record["baseline"][0]["p99_ms"])
     p99[0] = [statistics.median(values) if values else None for values in bare_p99]
     ceilings, bare_ceilings = [None] * len(names), []
-    for (step, layer, _c, ceiling), record in records.items():
-        if ceiling and (step, layer) in CONFIGURATIONS:
+    for (*configuration, _c, ceiling), record in records.items():
+        if ceiling and tuple(configuration) in measured:
             app, bare = best_clean(record["app"]), best_clean(record["baseline"])
-            ceilings[list(CONFIGURATIONS).index((step, layer)) + 1] = (
-                app and app["deliveries_per_s"]
-            )
+            ceilings[measured.index(tuple(configuration)) + 1] = app and app["deliveries_per_s"]
             if bare:
                 bare_ceilings.append(bare["deliveries_per_s"])
     ceilings[0] = statistics.median(bare_ceilings) if bare_ceilings else None

@@ -3,13 +3,12 @@ and report what arrived, how fast, and at what cost; then the same against a bar
 `websockets` broadcast server, as the baseline every figure is compared with.
 
     nox -s loadtest -- 06 --clients 200 --rate 10 --duration 20 [--layer redis|pubsub]
+                                  [--server daphne|uvicorn|granian] [--client-processes N]
 
 Run from the step's directory, in the step's environment (the nox session does both).
 """
 
 import argparse
-import asyncio
-import itertools
 import json
 import os
 import platform
@@ -24,10 +23,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the one way to import the tools' modules
 
+import gcstats  # noqa: E402
 import helpers  # noqa: E402
 import profiling  # noqa: E402
 import psutil  # noqa: E402
-from client import Client, Tally, app_payload, bare_payload, send_at_rate  # noqa: E402
+from client import app_payload, bare_payload  # noqa: E402
+from crowd import Crowd  # noqa: E402
 from helpers import free_port, wait_for_port  # noqa: E402
 
 
@@ -64,12 +65,27 @@ class Servers:
         for process in self.processes.values():
             tree = psutil.Process(process.pid)
             for p in [tree, *tree.children(recursive=True)]:
-                if any(name in " ".join(p.cmdline()) for name in self.holder_names):
-                    found.append(p)
+                try:
+                    if any(name in " ".join(p.cmdline()) for name in self.holder_names):
+                        found.append(p)
+                except psutil.NoSuchProcess:  # gone, or a zombie, meanwhile
+                    pass
         return found
 
     def holder_pids(self):
         return [p.pid for p in self.holders()]
+
+    def gc_seconds(self):
+        """With --gc-stats: the seconds the websockets' holders spent in the garbage
+        collector so far, by generation (0, 1, 2); else None."""
+        directory = self.env.get("LOADTEST_GC_STATS")
+        if not directory:
+            return None
+        totals = gcstats.read(directory)
+        counted = [totals[pid] for pid in self.holder_pids() if pid in totals]
+        if not counted:  # the baseline server does not count
+            return None
+        return [sum(process["seconds"][g] for process in counted) for g in range(3)]
 
     def rss(self):
         """Resident memory of the processes that hold the websockets, in bytes."""
@@ -115,10 +131,10 @@ def prepare(env, clients):
     return json.loads(out)
 
 
-def serve_step(step, servers, env, port):
+def serve_step(step, servers, env, port, server="daphne"):
     """Start the step as it is served, on `port`; return the address clients connect to."""
     if step.startswith("06"):
-        return serve_stack(servers, env)
+        return serve_stack(servers, env, server)
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
     if step.startswith("05"):
         redis = servers.start(
@@ -144,17 +160,35 @@ def stack_env(env, port, run_dir):
     return env | json.loads(local) | {"DATABASE_URL": f"sqlite:///{env['LOADTEST_DB']}"}
 
 
-def serve_stack(servers, env):
-    """Every line of step 06's Procfile, a process each, as its tests run them."""
-    for name, command in helpers.procfile("Procfile").items():
-        servers.start(name, ["bash", "-c", command])
+# What many users run instead of Daphne (--server), in place of each Daphne line of the
+# Procfile, on its port; uvicorn with its `websockets` implementation, as the load test's own,
+# and without a log line per connection (Daphne logs none either).
+OTHER_SERVERS = {
+    "uvicorn": "uvicorn --ws websockets --proxy-headers --no-access-log --log-level warning "
+    "--host $BIND --port ${port} backchat.asgi:application",
+    "granian": "granian --interface asginl --host $BIND --port ${port} backchat.asgi:application",
+}
+
+
+def serve_stack(servers, env, server="daphne"):
+    """Every line of step 06's Procfile, a process each, as its tests run them (with
+    `server` in place of the Daphnes)."""
     ports = {"nginx": "PORT", "uwsgi": "WSGI_PORT", "redis": "REDIS_PORT"}
-    ports |= {"daphne1": "DAPHNE_1_PORT", "daphne2": "DAPHNE_2_PORT"}
+    for name, command in helpers.procfile("Procfile").items():
+        if name in ("daphne1", "daphne2"):
+            port = f"DAPHNE_{name[-1]}_PORT"
+            if server != "daphne":
+                command = "exec " + OTHER_SERVERS[server].replace("${port}", f"${port}")
+                name = name.replace("daphne", server)
+            ports[name] = port
+        servers.start(name, ["bash", "-c", command])
     for name, port in ports.items():
         wait_for_port(int(env[port]), servers.processes[name])
     return env["NGINX_LISTEN"]
 
 
+# As many as the cores, up to 4: one process would saturate a core before the server does.
+CLIENT_PROCESSES = min(4, os.cpu_count() or 1)
 NOT_CLEAN = 3  # the exit status of a steady run that lost, repeated or reordered messages
 BASELINE_LIMIT = 1000  # messages a second per client: only a bound for the rounds
 
@@ -165,43 +199,40 @@ def max_rate(clients):
     return 0.9 * clients
 
 
-async def load(url, headers_for, source_for, payload, servers, args, limit):
+def load(url, headers_for, source_for, payload, servers, args, limit):
     """Connect every client, then send: one round at --rate; or, with --ceiling, rounds of
     growing rate until one is not clean (or the rate reaches `limit`), then halfway between
     the last clean rate and that one, until they are within 10%. The rounds' summaries."""
-    everyone = [Client(i, url, headers_for(i), source_for(i)) for i in range(args.clients)]
-    rss_before = servers.rss()
-    # One after the other: a connect storm would measure something else.
-    connect_ms = statistics.median([await client.open() for client in everyone]) * 1000
-    rss_kib = (servers.rss() - rss_before) / args.clients / 1024
-    readers = [asyncio.create_task(client.receive()) for client in everyone]
-    turns = itertools.cycle(everyone)
-    rounds, rate = [], args.rate
-    clean_rate = failed_rate = None
-    while True:
-        profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
-        tally, seconds, cpu = await send_round(
-            everyone, turns, rate, args.duration, payload, servers
-        )
-        rounds.append(
-            summary(tally, rate, seconds, cpu)
-            | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
-            | {"at_limit": rate >= limit}  # a clean round here: the ceiling is higher
-        )
-        profiling.report(profile)
-        if not args.ceiling:
-            break
-        if clean(rounds[-1]):
-            clean_rate = rate
-        else:
-            failed_rate = rate
-        rate = next_rate(rate, clean_rate, failed_rate, limit)
-        if rate is None:
-            break
-    for client in everyone:
-        await client.socket.close()
-    for reader in readers:
-        reader.cancel()
+    clients = range(args.clients)
+    crowd = Crowd(args.client_processes, url, [headers_for(i) for i in clients],
+                  [source_for(i) for i in clients], payload)  # fmt: skip
+    try:
+        rss_before = servers.rss()
+        # One after the other in each process: a connect storm would measure something else.
+        connect_ms = statistics.median(crowd.open()) * 1000
+        rss_kib = (servers.rss() - rss_before) / args.clients / 1024
+        rounds, rate = [], args.rate
+        clean_rate = failed_rate = None
+        while True:
+            profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
+            tally, seconds, cpu = send_round(crowd, rate, args.duration, servers)
+            rounds.append(
+                summary(tally, rate, seconds, cpu)
+                | {"connect_ms_p50": connect_ms, "rss_kib_per_client": rss_kib}
+                | {"at_limit": rate >= limit}  # a clean round here: the ceiling is higher
+            )
+            profiling.report(profile)
+            if not args.ceiling:
+                break
+            if clean(rounds[-1]):
+                clean_rate = rate
+            else:
+                failed_rate = rate
+            rate = next_rate(rate, clean_rate, failed_rate, limit)
+            if rate is None:
+                break
+    finally:
+        crowd.close()
     return rounds
 
 
@@ -214,40 +245,35 @@ def next_rate(rate, clean_rate, failed_rate, limit):
     return (clean_rate + failed_rate) / 2  # halfway between the last clean and a failed one
 
 
-async def send_round(everyone, turns, rate, duration, payload, servers):
+def send_round(crowd, rate, duration, servers):
     """Send for `duration` seconds and wait for the last deliveries: the round's tally,
-    the seconds from the first message to the last delivery, and the servers' CPU seconds."""
-    tally = Tally(clients=len(everyone))
-    for client in everyone:
-        client.tally = tally
-    cpu_before, client_cpu_before = servers.cpu_seconds(), time.process_time()
-    started = time.monotonic()
-    progress = asyncio.create_task(report_progress(tally, started, rate))
-    await send_at_rate(turns, rate, duration, payload)
+    the seconds from the first message to the last delivery, and the CPU seconds of the
+    servers (by name) and of each client process."""
+    cpu_before, gc_before = servers.cpu_seconds(), servers.gc_seconds()
+    number, started = crowd.start_round(rate, duration)
     # Done when everything arrived, or when nothing new came for two seconds.
+    tty, shown = sys.stderr.isatty(), started
     last, quiet_since = -1, time.monotonic()
-    while tally.unique < tally.expected and time.monotonic() - quiet_since < 2:
-        await asyncio.sleep(0.05)
-        if tally.delivered != last:
-            last, quiet_since = tally.delivered, time.monotonic()
-    after = servers.cpu_seconds()
-    cpu = {name: after[name] - cpu_before[name] for name in after}
-    cpu = cpu, time.process_time() - client_cpu_before
-    progress.cancel()
-    print(file=sys.stderr)
-    return tally, (tally.last_delivery or time.monotonic()) - started, cpu
-
-
-async def report_progress(tally, started, rate):
-    """A line a second on a terminal (overwritten), every five seconds in a log."""
-    tty = sys.stderr.isatty()
     while True:
-        await asyncio.sleep(1 if tty else 5)
-        line = (
-            f"{time.monotonic() - started:4.0f} s  {rate:.4g} messages/s  sent {tally.sent}  "
-            f"delivered {tally.unique}/{tally.expected}"
-        )
-        print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
+        time.sleep(0.1)
+        sent, _, unique, sending = crowd.status()
+        now = time.monotonic()
+        if now - shown >= (1 if tty else 5):  # a line a second on a terminal, else every 5 s
+            line = f"{now - started:4.0f} s  {rate:.4g} messages/s  sent {sent}  "
+            line += f"delivered {unique}/{sent * crowd.clients}"
+            print(f"\r{line}" if tty else line, end="" if tty else "\n", file=sys.stderr)
+            shown = now
+        if sending or unique != last:
+            last, quiet_since = unique, now
+        elif unique >= sent * crowd.clients or now - quiet_since >= 2:
+            break
+    time.sleep(gcstats.EVERY if gc_before else 0)  # their newest totals
+    after, gc_after = servers.cpu_seconds(), servers.gc_seconds()
+    tally, client_cpu = crowd.finish(number)
+    print(file=sys.stderr)
+    cpu = {name: after[name] - cpu_before[name] for name in after}
+    gc = gc_before and [a - b for a, b in zip(gc_after, gc_before, strict=True)]
+    return tally, (tally.last_delivery or time.monotonic()) - started, (cpu, client_cpu, gc)
 
 
 def percentile(values, fraction):
@@ -257,8 +283,10 @@ def percentile(values, fraction):
 
 def summary(tally, rate, seconds, cpu):
     ms = [ns / 1e6 for ns in tally.latencies_ns]
-    server_cpu, client_cpu = cpu
+    server_cpu, client_cpu, gc = cpu
     return {
+        # With --gc-stats: the holders' garbage collections, µs per delivery by generation.
+        **({"gc_us_per_delivery": [s / max(1, tally.unique) * 1e6 for s in gc]} if gc else {}),
         "rate": rate,
         "sent": tally.sent,
         "expected": tally.expected,
@@ -275,9 +303,19 @@ def summary(tally, rate, seconds, cpu):
         "cpu_us_by_process": {
             name: seconds / max(1, tally.unique) * 1e6 for name, seconds in server_cpu.items()
         },
-        # Near 100 (one core), the clients are what limits the round, not the server.
-        "client_cpu_percent": 100 * client_cpu / seconds,
+        # The clients' own CPU, all processes (100 = one core), and the busiest one's.
+        "client_processes": len(client_cpu),
+        "client_cpu_percent": 100 * sum(client_cpu) / seconds,
+        "client_busiest_percent": 100 * max(client_cpu) / seconds,
     }
+
+
+CLIENT_BOUND = 90  # % of a core: a client process this busy delays its own deliveries
+
+
+def client_bound(result):
+    """True if the clients, not the server, may be what limited the round."""
+    return result["client_busiest_percent"] >= CLIENT_BOUND
 
 
 def clean(result):
@@ -301,6 +339,8 @@ ROWS = [
     ("connect p50, ms", "connect_ms_p50", "{:.1f}"),
     ("server CPU / delivery, µs", "cpu_us_per_delivery", "{:.0f}"),
     ("server memory / client, KiB", "rss_kib_per_client", "{:.0f}"),
+    ("client CPU, % of a core", "client_cpu_percent", "{:.0f}"),
+    ("busiest client process, %", "client_busiest_percent", "{:.0f}"),
 ]
 
 
@@ -312,6 +352,11 @@ def table(app, bare):
         lines.append(
             f"{label:30} {fmt.format(app[key]):>12} {fmt.format(bare[key]):>12} {ratio:>13.2f}"
         )
+    for name, result in (("app", app), ("baseline", bare)):
+        if client_bound(result):
+            lines.append(f"CLIENT-BOUND: a client process of the {name} round was at "
+                         f"{result['client_busiest_percent']:.0f}% of a core; its figures "
+                         "say what the clients could take, not the server")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -323,16 +368,23 @@ def rounds_table(name, rounds):
             f"{'':{len(name)}}  {r['rate']:>10.0f} {r['deliveries_per_s']:>13.0f} {r['lost']:>6} "
             f"{r['p99_ms']:>8.1f} {r['cpu_us_per_delivery']:>7.0f} {r['client_cpu_percent']:>13.0f}"
             + ("" if clean(r) else "  not clean")
+            + ("  CLIENT-BOUND" if client_bound(r) else "")
         )
     return "\n".join(lines)
 
 
 def cpu_split(result):
-    """Where the app's CPU per delivery went: which process, in µs."""
+    """Where the app's CPU per delivery went: which process, in µs (and, with --gc-stats,
+    how much of it the servers' garbage collections took)."""
     by_process = sorted(result["cpu_us_by_process"].items(), key=lambda item: -item[1])
-    return "server CPU / delivery by process, µs: " + ", ".join(
+    line = "server CPU / delivery by process, µs: " + ", ".join(
         f"{name} {us:.0f}" for name, us in by_process
     )
+    if "gc_us_per_delivery" in result:
+        young, middle, full = result["gc_us_per_delivery"]
+        line += f"\ngarbage collection / delivery, µs: {young:.1f}, {middle:.1f}, {full:.1f}"
+        line += " (generations 0, 1, 2)"
+    return line
 
 
 def ceiling(rounds):
@@ -372,6 +424,14 @@ def machine():
     }
 
 
+def no_headers(i):
+    return {}
+
+
+def no_source(i):
+    return None
+
+
 def positive(kind):
     """An argparse type: a number of `kind` above zero."""
 
@@ -393,8 +453,16 @@ def main():
     parser.add_argument("--duration", type=positive(float), default=20,
                         help="seconds of sending a round")  # fmt: skip
     parser.add_argument("--layer", choices=["redis", "pubsub"], help="steps 05 and 06")
+    parser.add_argument("--server", choices=["daphne", *OTHER_SERVERS], default="daphne",
+                        help="step 06: the ASGI server behind nginx")  # fmt: skip
     parser.add_argument("--ceiling", action="store_true",
                         help="rounds of growing rate, to the highest that stays clean")  # fmt: skip
+    parser.add_argument("--client-processes", type=positive(int), default=CLIENT_PROCESSES,
+                        help="processes the clients are spread over")  # fmt: skip
+    parser.add_argument("--gc-stats", action="store_true",
+                        help="time the servers' garbage collections (gcstats.py)")  # fmt: skip
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="also gc.freeze() in each server once started")  # fmt: skip
     parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
@@ -402,6 +470,8 @@ def main():
         sys.exit(f"The load test serves step 04, 05 or 06, not {args.step}")
     if args.step.startswith("06") and args.clients > 16 * 250:
         sys.exit("Step 06's clients come from 127.0.0.2 to 127.0.0.251: 4,000 at most")
+    if args.server != "daphne" and not args.step.startswith("06"):
+        sys.exit("--server is for step 06, whose nginx can serve another ASGI server")
     in_memory = args.step.startswith("04")
     if in_memory and args.layer:
         sys.exit(f"Step {args.step} uses the in-memory layer: --layer is for steps 05 and 06")
@@ -418,23 +488,27 @@ def main():
         "DJANGO_SETTINGS_MODULE": "settings",
         "LOADTEST_DB": str(work / "db.sqlite3"),
         "LOADTEST_LAYER": layer,
+        "LOADTEST_GC_STATS": str(work / "gc") if args.gc_stats else "",
+        "LOADTEST_GC_FREEZE": "1" if args.gc_freeze else "",
         "REDIS_PORT": str(redis_port),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
+    if args.gc_stats:
+        (work / "gc").mkdir()
     if args.step.startswith("06"):
         (work / "run").mkdir()
         env = stack_env(env, port, work / "run")
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
                        env=env, check=True)  # fmt: skip
     print(
-        f"{args.step}, {layer} layer: {args.clients} clients, from {args.rate:g} messages/s, "
-        f"{args.duration:g} s a round",
+        f"{args.step}, {layer} layer, {args.server}: {args.clients} clients, "
+        f"from {args.rate:g} messages/s, {args.duration:g} s a round",
         file=sys.stderr,
     )
-    servers = Servers(env, work, holder_names=("daphne",))
+    servers = Servers(env, work, holder_names=(args.server,))
     try:
         keys = prepare(env, args.clients)
-        host = serve_step(args.step, servers, env, port)
+        host = serve_step(args.step, servers, env, port, args.server)
 
         def headers(i):
             return {"Origin": f"http://{host}", "Cookie": f"sessionid={keys[i]}"}
@@ -445,9 +519,7 @@ def main():
             return f"127.0.0.{2 + i // 16}" if args.step.startswith("06") else None
 
         url = f"ws://{host}/ws/rooms/lobby/"
-        app = asyncio.run(
-            load(url, headers, source, app_payload, servers, args, max_rate(args.clients))
-        )
+        app = load(url, headers, source, app_payload, servers, args, max_rate(args.clients))
     finally:
         servers.stop()
     print("baseline: the same load against a bare websockets server", file=sys.stderr)
@@ -459,10 +531,8 @@ def main():
         bare_url = f"ws://127.0.0.1:{bare_port}/"
         bare_args = argparse.Namespace(**vars(args) | {"profile": None})
         # No limit per user here: the rounds go on until the server, or the clients, give out.
-        bare = asyncio.run(
-            load(bare_url, lambda i: {}, lambda i: None, bare_payload, bare_servers, bare_args,
-                 limit=BASELINE_LIMIT * args.clients)
-        )  # fmt: skip
+        bare = load(bare_url, no_headers, no_source, bare_payload, bare_servers, bare_args,
+                    limit=BASELINE_LIMIT * args.clients)  # fmt: skip
     finally:
         bare_servers.stop()
     if args.ceiling:
@@ -473,7 +543,8 @@ def main():
         print(table(app[0], bare[0]))
         print(cpu_split(app[0]))
     if args.record:
-        result = {"step": args.step, "layer": layer, "clients": args.clients}
+        result = {"step": args.step, "layer": layer, "server": args.server}
+        result |= {"clients": args.clients, "client_processes": args.client_processes}
         result |= {"ceiling": args.ceiling, "machine": machine(), "app": app, "baseline": bare}
         with args.record.open("a") as out:
             out.write(json.dumps(result) + "\n")

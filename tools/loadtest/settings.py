@@ -6,13 +6,19 @@ The load test puts this folder on PYTHONPATH and sets DJANGO_SETTINGS_MODULE to 
 
 import os
 
+import gcstats
+
 from backchat.settings import *  # noqa: F403 (the step's settings, every one of them)
 
 DATABASES["default"]["NAME"] = os.environ["LOADTEST_DB"]  # noqa: F405
 
 if os.environ.get("LOADTEST_LAYER") == "pubsub":
-    # One PUBLISH per group message; each process hands it to its sockets in memory.
-    layer = CHANNEL_LAYERS["default"]  # noqa: F405
-    layer["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
-    for option in ("capacity", "expiry", "group_expiry"):  # the core layer's only
-        layer["CONFIG"].pop(option, None)
+    # One PUBLISH per group message; each process hands it to its sockets in memory. Only
+    # the sockets' layer: step 06's workers keep theirs ("workers"), the two-layer setup.
+    CHANNEL_LAYERS["default"] = {  # noqa: F405
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]},  # noqa: F405
+    }
+
+if os.environ.get("LOADTEST_GC_STATS"):
+    gcstats.start(os.environ["LOADTEST_GC_STATS"], freeze=bool(os.environ["LOADTEST_GC_FREEZE"]))

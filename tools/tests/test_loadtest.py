@@ -4,6 +4,8 @@ import asyncio
 import itertools
 import os
 import sys
+import threading
+import time
 from argparse import Namespace
 from pathlib import Path
 
@@ -15,29 +17,30 @@ sys.path.insert(0, str(LOADTEST))  # its modules import each other as scripts do
 import report  # noqa: E402
 import run  # noqa: E402
 from client import Client, Tally, bare_payload, send_at_rate  # noqa: E402
+from crowd import Crowd  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
 
 
 def test_lost_duplicated_and_reordered_deliveries_are_told_apart():
-    tally = Tally(clients=2, sent=3, messages={(0, 1), (0, 2), (0, 3)})  # 6 expected
+    tally = Tally(clients=2, round=1, sent=3)  # 6 expected
     first, second = Client(0, "", {}), Client(1, "", {})
     first.tally = second.tally = tally
     for number in (1, 2, 3):
-        first.count(0, number, sent_at_ns=100, now_ns=105)
-    second.count(0, 2, sent_at_ns=100, now_ns=107)
-    second.count(0, 1, sent_at_ns=100, now_ns=107)  # after a later one: out of order
-    second.count(0, 2, sent_at_ns=100, now_ns=107)  # again: a duplicate; 3 never came
+        first.count(1, 0, number, sent_at_ns=100, now_ns=105)
+    second.count(1, 0, 2, sent_at_ns=100, now_ns=107)
+    second.count(1, 0, 1, sent_at_ns=100, now_ns=107)  # after a later one: out of order
+    second.count(1, 0, 2, sent_at_ns=100, now_ns=107)  # again: a duplicate; 3 never came
     assert (tally.delivered, tally.unique, tally.duplicates) == (6, 5, 1)
     assert (tally.reordered, tally.lost) == (1, 1)
     assert tally.latencies_ns == [5, 5, 5, 7, 7]  # a duplicate's latency is not counted
 
 
 def test_a_late_delivery_from_an_earlier_round_does_not_count_in_this_one():
-    tally = Tally(clients=1, sent=1, messages={(0, 2)})
+    tally = Tally(clients=1, round=2, sent=1)
     client = Client(0, "", {})
     client.tally = tally
-    client.count(0, 1, sent_at_ns=100, now_ns=5000)  # the round before's
-    client.count(0, 2, sent_at_ns=100, now_ns=105)
+    client.count(1, 0, 1, sent_at_ns=100, now_ns=5000)  # the round before's
+    client.count(2, 0, 2, sent_at_ns=100, now_ns=105)
     assert (tally.late, tally.delivered, tally.lost, tally.latencies_ns) == (1, 1, 0, [5])
 
 
@@ -67,7 +70,7 @@ async def one_bad_round(clients, messages):
         await client.open()
         client.tally = tally
     readers = [asyncio.create_task(client.receive()) for client in everyone]
-    await send_at_rate(itertools.cycle(everyone), 50, messages / 50, bare_payload)
+    await send_at_rate(itertools.cycle(everyone), 50, messages, bare_payload)
     async with asyncio.timeout(5):  # until every frame the server sent has arrived
         while len(handled) < messages or tally.delivered < sum(handled):
             await asyncio.sleep(0.01)
@@ -85,21 +88,58 @@ def test_a_server_that_drops_and_repeats_is_caught():
     assert (tally.lost, tally.duplicates, tally.reordered) == (3, 3, 0)
 
 
+def test_clients_in_several_processes_catch_a_server_that_drops_and_repeats():
+    port, handled, ready = run.free_port(), [], threading.Event()
+    loop = asyncio.new_event_loop()
+    stop = loop.create_future()
+
+    async def serve_until_stopped():
+        async with await serve_badly(port, handled):
+            ready.set()
+            await stop
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve_until_stopped(),))
+    thread.start()
+    crowd = None
+    try:
+        assert ready.wait(10), "the bad server did not start"
+        url = f"ws://127.0.0.1:{port}/"
+        crowd = Crowd(2, url, [{}] * 3, [None] * 3, bare_payload)  # 2 processes, 3 clients
+        crowd.open()
+        number, _ = crowd.start_round(rate=50, duration=4 / 50)
+        deadline = time.monotonic() + 30
+        while crowd.status()[3] or len(handled) < 4 or crowd.status()[1] < sum(handled):
+            assert time.monotonic() < deadline, "the server's frames did not all arrive"
+            time.sleep(0.01)
+        tally, cpu = crowd.finish(number)
+    finally:
+        if crowd:
+            crowd.close()
+        loop.call_soon_threadsafe(stop.set_result, None)
+        thread.join()
+        loop.close()
+    assert (tally.sent, tally.expected) == (4, 12)
+    assert (tally.lost, tally.duplicates, tally.reordered) == (3, 3, 0)
+    assert len(cpu) == 2
+
+
 def test_a_round_against_the_baseline_server_counts_every_delivery(tmp_path):
     servers = run.Servers(dict(os.environ), tmp_path, holder_names=("baseline.py",))
     port = run.free_port()
     servers.start("baseline", [sys.executable, str(LOADTEST / "baseline.py"), str(port)])
-    args = Namespace(clients=5, rate=4, duration=1, ceiling=False, profile=None)
+    # Two client processes: every delivery is still matched, whichever process sent it.
+    args = Namespace(clients=5, rate=4, duration=1, ceiling=False, profile=None,
+                     client_processes=2)  # fmt: skip
     try:
         run.wait_for_port(port, servers.processes["baseline"])
         url = f"ws://127.0.0.1:{port}/"
-        rounds = asyncio.run(
-            run.load(url, lambda i: {}, lambda i: None, bare_payload, servers, args, limit=4)
-        )
+        rounds = run.load(url, run.no_headers, run.no_source, bare_payload, servers, args, limit=4)
     finally:
         servers.stop()
     [result] = rounds
     assert (result["sent"], result["expected"], result["delivered"]) == (4, 20, 20)
+    assert result["client_processes"] == 2
+    assert 0 < result["client_busiest_percent"] <= result["client_cpu_percent"]
     assert result["lost"] == result["duplicates"] == result["reordered"] == 0
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"] < 1000
     assert list(result["cpu_us_by_process"]) == ["baseline"]

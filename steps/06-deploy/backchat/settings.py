@@ -94,8 +94,12 @@ ASGI_APPLICATION = "backchat.asgi.application"
 # Redis is where the processes meet: the servers and the workers.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
+# Two layers by alias, on the same Redis. "default" carries the sockets' groups and
+# channels: the consumers, and everything that sends to them. "workers" carries only
+# the workers' channels (`runworker --layer workers`), so the sockets' layer can be
+# swapped for the pub/sub one without making each job a broadcast to every worker.
 CHANNEL_LAYERS = {
-    "default": {
+    alias: {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
@@ -110,6 +114,7 @@ CHANNEL_LAYERS = {
             "group_expiry": 86400,
         },
     }
+    for alias in ("default", "workers")
 }
 
 # Shared by every process, so limits per user hold across all of them.

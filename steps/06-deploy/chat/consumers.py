@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from redis.exceptions import RedisError
@@ -286,7 +287,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def hand_over(self, channel, job):
         """Send a job to a worker channel; False if its queue is full."""
         try:
-            await self.channel_layer.send(channel, job)
+            # The workers' layer (backchat/settings.py), not this socket's.
+            await get_channel_layer("workers").send(channel, job)
         except ChannelFull:
             overload.dropped(f"a {job['type']} job for {channel}, whose queue is full")
             return False

@@ -1,12 +1,14 @@
 """Background workers: consumers of named channels, run by `manage.py runworker`.
 
-    python manage.py runworker chat-commands chat-presence
-    python manage.py runworker chat-reports
+    python manage.py runworker --layer workers chat-commands chat-presence
+    python manage.py runworker --layer workers chat-reports
 
 backchat/asgi.py routes each channel to its worker. A job is a message sent to
 the channel; its "type" names the method that runs it, as for group events, and
 each worker lists the types it accepts in `jobs`. A job that is unknown or
 malformed is logged and dropped: the worker carries on with the next one.
+The jobs come from the "workers" layer; a worker's own `channel_layer` is the
+default one, the sockets', where its answers and broadcasts must go.
 """
 
 import asyncio

@@ -10,7 +10,7 @@ from django.test import override_settings
 from accounts.models import User
 from chat.models import Room
 
-from .processes import Redis, django_env, manage
+from .processes import WORKER, Redis, django_env, manage
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,8 @@ def redis(tmp_path_factory):
     server = Redis(tmp_path_factory.mktemp("redis"))
     server.start()
     layers = copy.deepcopy(django_settings.CHANNEL_LAYERS)
-    layers["default"]["CONFIG"]["hosts"] = [server.url]
+    for layer in layers.values():
+        layer["CONFIG"]["hosts"] = [server.url]
     caches = {"default": {**django_settings.CACHES["default"], "LOCATION": server.url}}
     with override_settings(REDIS_URL=server.url, CHANNEL_LAYERS=layers, CACHES=caches):
         yield server
@@ -44,8 +45,8 @@ def workers(redis, django_db_setup, tmp_path_factory):
     env = django_env(redis, connection.settings_dict["NAME"])
     log_dir = tmp_path_factory.mktemp("workers")
     processes = [
-        manage("worker", log_dir, env, "runworker", "chat-commands", "chat-presence"),
-        manage("reports", log_dir, env, "runworker", "chat-reports"),
+        manage("worker", log_dir, env, *WORKER, "chat-commands", "chat-presence"),
+        manage("reports", log_dir, env, *WORKER, "chat-reports"),
     ]
     try:
         for process in processes:

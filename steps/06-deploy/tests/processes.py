@@ -104,6 +104,10 @@ class Redis(Process):
         self.wait_for_port(self.port)
 
 
+# A worker reads its channels from the workers' layer, as in the Procfile.
+WORKER = ["runworker", "--layer", "workers"]
+
+
 def manage(name, log_dir, env, *args):
     """A long-running manage.py command (runworker, tick, ...) of the app."""
     return Process(name, [sys.executable, "manage.py", *args], log_dir, env)

@@ -29,3 +29,10 @@ CHAT_PRESENCE_COALESCE = 0.05
 # The overload test runs processes whose channel layer drops messages early.
 if "BACKCHAT_TEST_CAPACITY" in os.environ:
     CHANNEL_LAYERS["default"]["CONFIG"]["capacity"] = int(os.environ["BACKCHAT_TEST_CAPACITY"])
+
+# The two-layer setup: the sockets on the pub/sub layer, the workers' channels on the core.
+if os.environ.get("BACKCHAT_TEST_SOCKETS_LAYER") == "pubsub":
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]},
+    }

@@ -180,7 +180,7 @@ async def test_a_slow_job_holds_up_neither_the_chat_nor_the_quick_commands(lobby
 
 
 async def send_job(channel, job):
-    await get_channel_layer().send(channel, job)
+    await get_channel_layer("workers").send(channel, job)
 
 
 async def test_a_malformed_job_is_logged_and_dropped_and_the_worker_goes_on(lobby, workers):
@@ -321,7 +321,7 @@ async def test_a_bad_sync_gets_an_error(room, alice, after):
 async def test_a_full_worker_queue_is_an_error_and_a_warning(room, alice, monkeypatch, caplog):
     # A channel nobody reads, filled to the layer's capacity: the next job is refused.
     monkeypatch.setitem(commands.COMMANDS, "help", commands.Command("chat-nobody-reads", None))
-    for _ in range(settings.CHANNEL_LAYERS["default"]["CONFIG"]["capacity"]):
+    for _ in range(settings.CHANNEL_LAYERS["workers"]["CONFIG"]["capacity"]):
         await send_job("chat-nobody-reads", {"type": "command.run"})
     tab = await join(alice)
     await tab.send_json_to(htmx_payload("/help"))

@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 from chat.management.commands.seed_demo import DEMO_PASSWORD
 
-from ..processes import Daphne, django_env, manage
+from ..processes import WORKER, Daphne, django_env, manage
 
 STEP_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = STEP_DIR / "test-artifacts"
@@ -46,8 +46,8 @@ def env(redis, tmp_path_factory):
 def workers(env, logs):
     """The workers and the clock, as in the Procfile, on the browser tests' database."""
     processes = {
-        "worker": manage("worker", logs, env, "runworker", "chat-commands", "chat-presence"),
-        "reports": manage("reports", logs, env, "runworker", "chat-reports"),
+        "worker": manage("worker", logs, env, *WORKER, "chat-commands", "chat-presence"),
+        "reports": manage("reports", logs, env, *WORKER, "chat-reports"),
         "tick": manage("tick", logs, env, "tick"),
     }
     try:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         asyncio.run(self.tick(once))
 
     async def tick(self, once):
-        layer = get_channel_layer()
+        layer = get_channel_layer("workers")
         while True:
             try:
                 await layer.send(presence.WORKER, {"type": "presence.prune"})

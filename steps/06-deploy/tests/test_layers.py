@@ -1,0 +1,168 @@
+"""The two-layer setup: the sockets on the pub/sub layer, the workers' channels on the core
+layer (backchat/settings.py), with real Redis, Daphnes and workers in processes of their own."""
+
+import asyncio
+import itertools
+import json
+import re
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.test import Client
+from websockets.asyncio.client import connect
+
+from accounts.models import User
+
+from .multihost.users import parse
+from .processes import WORKER, Daphne, django_env, manage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEADLINE = 60  # seconds for each thing the test waits for: far more than a busy machine needs
+
+
+@pytest.fixture
+def two_layers(redis, tmp_path):
+    """The environment of processes whose sockets' layer is the pub/sub one."""
+    env = django_env(redis, connection.settings_dict["NAME"], BACKCHAT_TEST_SOCKETS_LAYER="pubsub")
+    return env, tmp_path
+
+
+def start_all(processes):
+    """Start them; stop them all if one fails to start (the test's finally stops the rest)."""
+    for process in processes:
+        process.start()
+    for process in processes:
+        if process.name.startswith("worker"):
+            process.wait_for_log("Reading jobs from")
+
+
+def stop_all(processes):
+    for process in processes:
+        process.stop()
+
+
+def jobs_in(log, kind):
+    """The numbers of the jobs of `kind` that a worker's log says it took."""
+    return [int(n) for n in re.findall(rf"'type': '{kind}', 'n': (\d+)", log.read_text())]
+
+
+async def test_two_workers_share_the_jobs_and_each_job_reaches_one(two_layers):
+    env, logs = two_layers
+    workers = [manage(f"worker{i}", logs, env, *WORKER, "chat-commands") for i in (1, 2)]
+    try:
+        start_all(workers)
+        # A job neither runs, so each logs the jobs it took; one at a time, until both
+        # have taken some (a worker still starting up takes none).
+        layer = get_channel_layer("workers")
+        sent = itertools.count()
+        deadline = time.monotonic() + DEADLINE
+        while not all(jobs_in(worker.log, "job.counted") for worker in workers):
+            assert time.monotonic() < deadline, f"both workers took no job within {DEADLINE} s"
+            await layer.send("chat-commands", {"type": "job.counted", "n": next(sent)})
+            await asyncio.sleep(0.02)
+        total, deadline = next(sent), time.monotonic() + DEADLINE
+        while sum(len(jobs_in(worker.log, "job.counted")) for worker in workers) < total:
+            assert time.monotonic() < deadline, f"the workers did not log {total} jobs in time"
+            await asyncio.sleep(0.05)
+        taken = [jobs_in(worker.log, "job.counted") for worker in workers]
+        # Every job once, in one worker only: a layer that broadcast them would log each twice.
+        assert sorted(taken[0] + taken[1]) == list(range(total))
+    finally:
+        stop_all(workers)
+
+
+@database_sync_to_async
+def members(room, names):
+    """Users who are members of `room`, each with the session cookie of a logged-in browser."""
+    cookies = {}
+    for name in names:
+        user = User.objects.create_user(name)
+        room.members.add(user)
+        client = Client()
+        client.force_login(user)
+        cookies[name] = f"sessionid={client.cookies['sessionid'].value}"
+    return cookies
+
+
+class Member:
+    """One member's socket, on one of the Daphnes; keeps every frame it gets, parsed."""
+
+    def __init__(self, name, socket):
+        self.name, self.socket = name, socket
+        self.messages, self.replies, self.presence = [], [], []
+
+    async def send(self, body):
+        await self.socket.send(json.dumps({"kind": "message", "body": body}))
+
+    async def say_five(self):
+        for n in range(5):
+            await self.send(f"{self.name} says {n}")
+
+    async def read_until(self, done, what):
+        """Read frames until done() is true, within DEADLINE."""
+        try:
+            async with asyncio.timeout(DEADLINE):
+                while not done():
+                    self.keep(await self.socket.recv())
+        except TimeoutError:
+            pytest.fail(f"{self.name} did not get {what} within {DEADLINE} s")
+
+    def keep(self, frame):
+        kind, content = parse(frame)
+        if kind == "messages":
+            self.messages += content
+        elif kind == "reply":
+            self.replies.append(content)
+        elif kind == "presence":
+            self.presence = content
+        else:
+            pytest.fail(f"{self.name} got {kind}: {content}")
+
+
+async def test_every_member_on_either_daphne_gets_every_message_once_in_order(room, two_layers):
+    env, logs = two_layers
+    names = [f"member{i}" for i in range(6)]
+    cookies = await members(room, names)
+    daphnes = [Daphne(logs, env, app="backchat.asgi:application") for _ in range(2)]
+    workers = [manage("worker", logs, env, *WORKER, "chat-commands", "chat-presence")]
+    try:
+        start_all(daphnes + workers)
+        everyone = []
+        for name, daphne in zip(names, itertools.cycle(daphnes)):  # alternately on each
+            url = daphne.url.replace("http", "ws", 1) + "/ws/rooms/lobby/"
+            headers = {"Origin": daphne.url, "Cookie": cookies[name]}
+            socket = await connect(url, additional_headers=headers, open_timeout=DEADLINE)
+            everyone.append(Member(name, socket))
+        # Each is in the room's group once the presence list shows everyone.
+        for member in everyone:
+            await member.read_until(lambda m=member: m.presence == sorted(names), "everyone")
+        senders = everyone[:3]  # on both Daphnes
+        await asyncio.gather(*(sender.say_five() for sender in senders))  # all at once
+        await senders[0].send("/roll 2d6")  # broadcast by the worker
+        await senders[1].send("/help")  # answered by the worker, to the asker only
+        for member in everyone:
+            await member.read_until(lambda m=member: len(m.messages) >= 16, "16 messages")
+        await senders[1].read_until(lambda: senders[1].replies, "the answer to /help")
+        # Last, a message that marks the end: anything twice would have come before it.
+        await senders[2].send("the end")
+        for member in everyone:
+            await member.read_until(
+                lambda m=member: m.messages[-1][2] == "the end", "the last message"
+            )
+        for member in everyone:
+            seqs = [seq for seq, _, _ in member.messages]
+            assert sorted(seqs) == list(range(1, 18)), member.name  # each once
+            for sender in senders:  # and each sender's in the order sent
+                bodies = [body for _, author, body in member.messages if author == sender.name]
+                assert bodies[:5] == [f"{sender.name} says {n}" for n in range(5)], member.name
+            assert any(body.startswith("/roll 2d6") for _, _, body in member.messages)
+        assert senders[1].replies[0].startswith("/help: this list")
+        assert all(not member.replies for member in everyone if member is not senders[1])
+        for member in everyone:
+            await member.socket.close()
+    finally:
+        stop_all(daphnes + workers)
