@@ -14,6 +14,7 @@ from chat.consumers import ChatConsumer
 from chat.models import Message, Room
 
 from .websockets import (
+    WAIT,
     assert_closed_with,
     handshake,
     log_in,
@@ -390,7 +391,7 @@ async def test_a_crash_leaves_no_ghost_in_the_room(room, alice, bob, monkeypatch
     assert await receive_presence(bob_tab) == ["alice", "bob"]
     await alice_tab.send_json_to({"kind": "message", "body": "boom"})
     with pytest.raises(RuntimeError, match="a bug in a handler"):
-        await alice_tab.receive_output(timeout=1)
+        await alice_tab.receive_output(timeout=WAIT)
     assert await receive_presence(bob_tab) == ["bob"]
     await bob_tab.disconnect()
 

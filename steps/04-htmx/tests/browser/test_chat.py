@@ -3,18 +3,8 @@ import itertools
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import Server, count_messages, run_django
-
-
-def open_lobby(page, server):
-    page.goto(f"{server.url}/rooms/lobby/")
-    expect(page.locator("#status")).to_have_text("connected")
-
-
-def send(page, text):
-    page.fill("#id_body", text)
-    page.press("#id_body", "Enter")
-    expect(page.locator("#id_body")).to_have_value("")  # the form clears itself
+from ..processes import Daphne
+from .pages import count_messages, open_lobby, run_django, send
 
 
 def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
@@ -115,10 +105,10 @@ def test_page_catches_up_after_a_server_restart(log_in, server, env):
         "for n in (1, 2)]",
     )
     server.start()
-    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    expect(alice.locator("#status")).to_have_text("connected")
     for n in (1, 2):
         expect(alice.get_by_text(f"sent during the outage {n}")).to_have_count(1)
-    expect(bob.locator("#status")).to_have_text("connected", timeout=30_000)
+    expect(bob.locator("#status")).to_have_text("connected")
     send(bob, "back online")
     expect(alice.get_by_text("back online")).to_have_count(1)
     expect(alice.get_by_text("sent during the outage 1")).to_have_count(1)  # no duplicates
@@ -144,9 +134,9 @@ def test_non_member_cannot_connect(browser, server):
 
 
 @pytest.fixture
-def short_lived_server(env):
+def short_lived_server(env, logs):
     """Daphne closing every websocket with 1000 after 3 seconds, as its timeout does."""
-    server = Server(env, "--websocket_timeout", "3")
+    server = Daphne(logs, env, "--websocket_timeout", "3")
     server.start()
     yield server
     server.stop()
@@ -163,7 +153,7 @@ def test_socket_closed_with_1000_reconnects(log_in, short_lived_server):
                 .observe(status, {attributes: true})
         }"""
     )
-    alice.wait_for_function("window.states.includes('reconnecting')", timeout=10_000)
+    alice.wait_for_function("window.states.includes('reconnecting')")
     expect(alice.locator("#status")).to_have_text("connected")
     send(alice, "still alive")
     expect(alice.get_by_text("still alive")).to_have_count(1)
@@ -180,7 +170,7 @@ def test_send_while_disconnected_says_so_and_sends_nothing_later(log_in, server,
     expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
     expect(alice.locator("#id_body")).to_have_value("typed while offline")
     server.start()
-    expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+    expect(alice.locator("#status")).to_have_text("connected")
     expect(alice.locator("#chat-error")).to_have_text("")
     alice.press("#id_body", "Enter")  # once connected, the text is still there to send
     expect(alice.get_by_text("typed while offline")).to_have_count(1)
@@ -188,9 +178,9 @@ def test_send_while_disconnected_says_so_and_sends_nothing_later(log_in, server,
 
 
 @pytest.fixture
-def crashing_server(env):
+def crashing_server(env, logs):
     """The site, but every websocket closes with 1011 as soon as it opens."""
-    server = Server(env, app="tests.browser.flaky:application")
+    server = Daphne(logs, env, app="tests.browser.flaky:application")
     server.start()
     yield server
     server.stop()
@@ -204,7 +194,7 @@ def test_reconnects_wait_longer_each_time(log_in, crashing_server):
     )
     alice.goto(f"{crashing_server.url}/rooms/lobby/")
     expect(alice.locator("#status")).to_have_text("reconnecting")
-    alice.wait_for_function("window.connects.length >= 4", timeout=15_000)
+    alice.wait_for_function("window.connects.length >= 4")
     times = alice.evaluate("window.connects")
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # At least half of a doubling delay each time: 0.5 s, then 1 s, then 2 s.
