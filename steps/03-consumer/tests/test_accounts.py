@@ -102,3 +102,8 @@ def test_logout_takes_a_post(alice_client):
 
 def test_header_shows_who_is_signed_in(alice_client):
     assert "Signed in as <strong>alice</strong>" in alice_client.get("/").text
+
+
+def test_alice_and_bob_each_have_a_browser_of_their_own(alice_client, bob_client):
+    assert "Signed in as <strong>alice</strong>" in alice_client.get("/").text
+    assert "Signed in as <strong>bob</strong>" in bob_client.get("/").text
