@@ -170,7 +170,7 @@ class Cluster:
         self.network.kill(host)
         for (where, _), process in self.processes.items():
             if where == host:
-                process.process.wait(timeout=10)
+                process.process.wait(timeout=30)
 
     def stop(self):
         for process in self.processes.values():
