@@ -43,6 +43,17 @@ async def next_frame(communicator, awaited):
     return json.loads(output["text"])
 
 
+class Communicator(WebsocketCommunicator):
+    """Channels' test client, which waits WAIT seconds, not one, for the handshake and,
+    after a disconnect, for the consumer to finish."""
+
+    async def connect(self, timeout=WAIT):
+        return await super().connect(timeout)
+
+    async def disconnect(self, code=1000, timeout=WAIT):
+        await super().disconnect(code, timeout)
+
+
 @contextlib.asynccontextmanager
 async def deadline(awaited):
     """For a block that awaits something over several frames: if it takes more than WAIT
@@ -74,7 +85,7 @@ async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, hos
     if browser is not None:
         cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
         headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
+    communicator = Communicator(application, f"/ws/rooms/{slug}/", headers=headers)
     communicator.scope["query_string"] = query  # the bytes as sent, not only valid UTF-8
     accepted, _ = await communicator.connect()
     return communicator, accepted
