@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..processes import STEP_DIR, Daphne
-from .pages import count_messages, open_lobby, run_django, send
+from .pages import RECONNECT, count_messages, open_lobby, run_django, send
 
 
 def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
@@ -108,10 +108,10 @@ def test_page_catches_up_after_a_server_restart(log_in, server, env):
         "[room.post(bob, f'sent during the outage {n}') for n in (1, 2)]",
     )
     server.start()
-    expect(alice.locator("#status")).to_have_text("connected")
+    expect(alice.locator("#status")).to_have_text("connected", timeout=RECONNECT)
     for n in (1, 2):
         expect(alice.get_by_text(f"sent during the outage {n}")).to_have_count(1)
-    expect(bob.locator("#status")).to_have_text("connected")
+    expect(bob.locator("#status")).to_have_text("connected", timeout=RECONNECT)
     send(bob, "back online")
     expect(alice.get_by_text("back online")).to_have_count(1)
     expect(alice.get_by_text("sent during the outage 1")).to_have_count(1)  # no duplicates
@@ -157,7 +157,7 @@ def test_socket_closed_with_1000_reconnects(log_in, short_lived_server):
         }"""
     )
     alice.wait_for_function("window.states.includes('reconnecting')")
-    expect(alice.locator("#status")).to_have_text("connected")
+    expect(alice.locator("#status")).to_have_text("connected", timeout=RECONNECT)
     send(alice, "still alive")
     expect(alice.get_by_text("still alive")).to_have_count(1)
 
@@ -173,7 +173,7 @@ def test_send_while_disconnected_says_so_and_sends_nothing_later(log_in, server,
     expect(alice.locator("#chat-error")).to_have_text("Not connected: your message was not sent.")
     expect(alice.locator("#id_body")).to_have_value("typed while offline")
     server.start()
-    expect(alice.locator("#status")).to_have_text("connected")
+    expect(alice.locator("#status")).to_have_text("connected", timeout=RECONNECT)
     expect(alice.locator("#chat-error")).to_have_text("")
     alice.press("#id_body", "Enter")  # once connected, the text is still there to send
     expect(alice.get_by_text("typed while offline")).to_have_count(1)
@@ -357,7 +357,7 @@ def test_everything_recovers_when_redis_comes_back(log_in, server, redis, env):
     )
     redis.start()
     for page in (alice, bob):
-        expect(page.locator("#status")).to_have_text("connected")
+        expect(page.locator("#status")).to_have_text("connected", timeout=RECONNECT)
         expect(page.get_by_text("during the outage")).to_have_count(1)
     # The workers waited for Redis too: commands and presence work again.
     send(alice, "/help")

@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 from chat.management.commands.seed_demo import DEMO_PASSWORD
 
 from ..processes import Postgres, Stack
-from .pages import logged_in_page, open_lobby, send
+from .pages import RECONNECT, logged_in_page, open_lobby, send
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -125,7 +125,7 @@ def test_pages_of_a_dead_daphne_reconnect_and_miss_nothing(stack, enter):
         for n in range(3):
             send(bob, f"while alice's server is down {n}")
         # nginx sends her new socket to the Daphne that is left: she catches up.
-        expect(alice.locator("#status")).to_have_text("connected")
+        expect(alice.locator("#status")).to_have_text("connected", timeout=RECONNECT)
         for n in range(3):
             expect(alice.get_by_text(f"while alice's server is down {n}")).to_have_count(1)
     finally:
