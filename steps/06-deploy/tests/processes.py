@@ -131,6 +131,9 @@ class Daphne(Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        # Daphne refuses a handshake the application has not answered within 5 s, which
+        # a busy machine can take.
+        args += ["--websocket_connect_timeout", str(STARTUP)]
         super().__init__(f"daphne-{self.port}", [*args, *daphne_args, app], log_dir, env)
 
     def start(self):
