@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import ApplicationCommunicator
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -212,16 +211,15 @@ async def test_changes_that_come_at_once_cost_each_member_one_presence_frame(roo
     alice_tab = await join(alice)
     for n, guest in enumerate(crowd):
         await database_sync_to_async(presence.arrive)(room, guest, f"specific.crowd!{n}")
-    # A presence worker of the test's own (the other one hears of none of these arrivals),
-    # with the 30 jobs in its queue before it starts.
-    scope = {"type": "channel", "channel": presence.WORKER}
-    worker = ApplicationCommunicator(PresenceWorker.as_asgi(), scope)
+    # A presence worker of the test's own (the other one hears of none of these arrivals)
+    # gets the 30 jobs one after the other, as Channels would hand them over.
+    worker = PresenceWorker()
+    worker.channel_layer = get_channel_layer()
     for _ in crowd:
-        await worker.send_input({"type": "presence.changed", "room": room.pk})
+        await worker.dispatch({"type": "presence.changed", "room": room.pk})
     everyone = sorted(["alice", *(guest.username for guest in crowd)])
     assert await receive_presence(alice_tab) == everyone
     assert await alice_tab.receive_nothing(timeout=2 * settings.CHAT_PRESENCE_COALESCE)
-    worker.stop()
     await alice_tab.disconnect()
 
 
