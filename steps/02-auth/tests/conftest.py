@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from accounts.models import User
 from chat.models import Room
@@ -35,13 +36,18 @@ def room(alice):
     return room
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
+def logged_in_client(user):
+    """A browser of the user's own: its own cookies, so that alice and bob can both be in."""
+    client = Client()
+    client.force_login(user)
     return client
 
 
 @pytest.fixture
-def bob_client(client, bob):
-    client.force_login(bob)
-    return client
+def alice_client(alice):
+    return logged_in_client(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return logged_in_client(bob)

@@ -20,6 +20,7 @@ from chat.consumers import CATCH_UP_LIMIT, ChatConsumer
 from chat.models import Message, Room
 
 from .websockets import (
+    WAIT,
     assert_closed_with,
     bodies,
     handshake,
@@ -300,7 +301,7 @@ async def test_a_broadcast_frame_goes_out_as_it_was_rendered(room, alice):
     await get_channel_layer().group_send(
         consumers.room_group(room.pk), {"type": "chat.message", "id": 1, "frame": frame}
     )
-    assert await tab.receive_from(timeout=1) == frame  # rendered once, sent to all as is
+    assert await tab.receive_from(timeout=WAIT) == frame  # rendered once, sent to all as is
     await tab.disconnect()
 
 
@@ -612,7 +613,7 @@ async def test_a_crash_leaves_no_ghost_in_the_room(room, alice, bob, monkeypatch
     assert await receive_presence(bob_tab) == ["alice", "bob"]
     await alice_tab.send_json_to(htmx_payload("boom"))
     with pytest.raises(RuntimeError, match="a bug in a handler"):
-        await alice_tab.receive_output(timeout=1)
+        await asyncio.wait_for(alice_tab.future, WAIT)  # the consumer's task dies of it
     assert await receive_presence(bob_tab) == ["bob"]
     await bob_tab.disconnect()
 

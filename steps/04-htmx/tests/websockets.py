@@ -1,12 +1,15 @@
 """Helpers to talk to the real ASGI application the way a browser tab does.
 
 The receive helpers take the next frame and fail the test if it is not the one
-expected: a test must account for every frame its sockets get.
+expected: a test must account for every frame its sockets get. Each waits up to
+WAIT seconds: ample on a slow, busy laptop, and a passing test never waits it out.
 """
 
 import html
+import json
 import re
 
+import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -16,6 +19,34 @@ from backchat.asgi import application
 
 HOST = "localhost"  # in ALLOWED_HOSTS
 ORIGIN = f"http://{HOST}"  # what a page served from http://localhost sends
+WAIT = 30  # seconds
+
+
+async def next_output(communicator, awaited):
+    """The next thing the socket gets (a frame or the close); if nothing comes within
+    WAIT seconds, the test fails saying what it awaited."""
+    try:
+        return await communicator.receive_output(timeout=WAIT)
+    except TimeoutError:
+        pytest.fail(f"Waited {WAIT} s for {awaited}; nothing came.")
+
+
+async def next_frame(communicator, awaited):
+    """The next frame, decoded: the socket must not close instead."""
+    output = await next_output(communicator, awaited)
+    assert output["type"] == "websocket.send", f"expected {awaited}, got {output!r}"
+    return json.loads(output["text"])
+
+
+class Communicator(WebsocketCommunicator):
+    """Channels' test client, which waits WAIT seconds, not one, for the handshake and,
+    after a disconnect, for the consumer to finish."""
+
+    async def connect(self, timeout=WAIT):
+        return await super().connect(timeout)
+
+    async def disconnect(self, code=1000, timeout=WAIT):
+        await super().disconnect(code, timeout)
 
 
 @database_sync_to_async
@@ -38,7 +69,7 @@ async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, hos
     if browser is not None:
         cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
         headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
+    communicator = Communicator(application, f"/ws/rooms/{slug}/", headers=headers)
     communicator.scope["query_string"] = query  # the bytes as sent, not only valid UTF-8
     accepted, _ = await communicator.connect()
     return communicator, accepted
@@ -53,7 +84,7 @@ async def open_socket(user=None, slug="lobby", **kwargs):
 
 async def receive_swap(communicator, target):
     """The next envelope, whose HTML must swap into #target."""
-    envelope = await communicator.receive_json_from(timeout=2)
+    envelope = await next_frame(communicator, f"a swap into #{target}")
     first_tag = envelope["html"].split(">", 1)[0]
     assert f'id="{target}"' in first_tag, f"expected a swap into #{target}, got {envelope!r}"
     return envelope
@@ -89,4 +120,5 @@ async def receive_error(communicator):
 
 async def assert_closed_with(communicator, code):
     """The next thing the socket gets is the close, with this code."""
-    assert await communicator.receive_output(timeout=1) == {"type": "websocket.close", "code": code}
+    output = await next_output(communicator, f"the close with {code}")
+    assert output == {"type": "websocket.close", "code": code}

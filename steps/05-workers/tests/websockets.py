@@ -4,13 +4,17 @@ The receive helpers take the next frame and fail the test if it is not the one
 expected: a test must account for every frame its sockets get. One exception:
 the presence worker broadcasts a room's list on its own schedule, so the helpers
 for other frames step over presence lists on the way. Presence has tests of its own.
+Each helper waits up to WAIT seconds: ample on a slow, busy laptop, and a passing
+test never waits it out.
 """
 
 import asyncio
+import contextlib
 import html
 import json
 import re
 
+import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -20,6 +24,45 @@ from backchat.asgi import application
 
 HOST = "localhost"  # in ALLOWED_HOSTS
 ORIGIN = f"http://{HOST}"  # what a page served from http://localhost sends
+WAIT = 30  # seconds
+
+
+async def next_output(communicator, awaited):
+    """The next thing the socket gets (a frame or the close); if nothing comes within
+    WAIT seconds, the test fails saying what it awaited."""
+    try:
+        return await communicator.receive_output(timeout=WAIT)
+    except TimeoutError:
+        pytest.fail(f"Waited {WAIT} s for {awaited}; nothing came.")
+
+
+async def next_frame(communicator, awaited):
+    """The next frame, decoded: the socket must not close instead."""
+    output = await next_output(communicator, awaited)
+    assert output["type"] == "websocket.send", f"expected {awaited}, got {output!r}"
+    return json.loads(output["text"])
+
+
+class Communicator(WebsocketCommunicator):
+    """Channels' test client, which waits WAIT seconds, not one, for the handshake and,
+    after a disconnect, for the consumer to finish."""
+
+    async def connect(self, timeout=WAIT):
+        return await super().connect(timeout)
+
+    async def disconnect(self, code=1000, timeout=WAIT):
+        await super().disconnect(code, timeout)
+
+
+@contextlib.asynccontextmanager
+async def deadline(awaited):
+    """For a block that awaits something over several frames: if it takes more than WAIT
+    seconds, the test fails saying what it awaited."""
+    try:
+        async with asyncio.timeout(WAIT):
+            yield
+    except TimeoutError:
+        pytest.fail(f"Waited {WAIT} s for {awaited}.")
 
 
 @database_sync_to_async
@@ -42,7 +85,7 @@ async def handshake(user=None, slug="lobby", *, browser=None, origin=ORIGIN, hos
     if browser is not None:
         cookie = browser.cookies[settings.SESSION_COOKIE_NAME]
         headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
+    communicator = Communicator(application, f"/ws/rooms/{slug}/", headers=headers)
     communicator.scope["query_string"] = query  # the bytes as sent, not only valid UTF-8
     accepted, _ = await communicator.connect()
     return communicator, accepted
@@ -62,7 +105,7 @@ def swaps_into(envelope, target):
 async def receive_swap(communicator, target):
     """The next envelope (presence lists aside), whose HTML must swap into #target."""
     while True:
-        envelope = await communicator.receive_json_from(timeout=2)
+        envelope = await next_frame(communicator, f"a swap into #{target}")
         if target == "presence" or not swaps_into(envelope, "presence"):
             break
     assert swaps_into(envelope, target), f"expected a swap into #{target}, got {envelope!r}"
@@ -98,7 +141,7 @@ async def receive_presence(communicator):
 
 async def presence_becomes(communicator, usernames):
     """Wait until the list reads `usernames`; everything before must be presence lists."""
-    async with asyncio.timeout(3):
+    async with deadline(f"the presence list {usernames}"):
         while await receive_presence(communicator) != usernames:
             pass
 
@@ -118,7 +161,7 @@ async def receive_error(communicator):
 async def assert_closed_with(communicator, code):
     """The next thing the socket gets (presence lists aside) is the close, with this code."""
     while True:
-        output = await communicator.receive_output(timeout=2)
+        output = await next_output(communicator, f"the close with {code}")
         if output["type"] != "websocket.send":
             break
         assert swaps_into(json.loads(output["text"]), "presence"), output
@@ -139,7 +182,7 @@ def htmx_payload(body):
 async def join(user, slug="lobby", **kwargs):
     """A socket in the room, once the presence list shows its user."""
     tab = await open_socket(user, slug, **kwargs)
-    async with asyncio.timeout(3):
+    async with deadline(f"{user.username} in the presence list"):
         while user.username not in await receive_presence(tab):
             pass
     return tab

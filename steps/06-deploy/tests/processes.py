@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 STEP_DIR = Path(__file__).resolve().parents[1]
+# Seconds a process may take to get ready: Django alone can take 15 on a slow, busy
+# laptop. Only a failing start waits this long.
+STARTUP = 120
 
 REDIS_MISSING = (
     "These tests need a real Redis, and redis-server was not found. Install it:\n"
@@ -66,11 +69,17 @@ class Process:
         self.process.kill()
         self.process.wait()
 
-    def wait_until(self, ready, what, timeout=30):
-        deadline = time.monotonic() + timeout
+    def wait_until(self, ready, what):
+        """Wait for ready(); if the process exits first, or time runs out, it is stopped
+        and the test fails with its log."""
+        deadline = time.monotonic() + STARTUP
         while not ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{self.name} did not {what}; its log:\n{self.log.read_text()}")
+                self.stop()
+                pytest.fail(
+                    f"{self.name} did not {what} within {STARTUP} s (exit code "
+                    f"{self.process.returncode}); its log:\n{self.log.read_text()}"
+                )
             time.sleep(0.05)
 
     def wait_for_port(self, port):
@@ -126,6 +135,9 @@ class Daphne(Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        # Daphne refuses a handshake the application has not answered within 5 s, which
+        # a busy machine can take.
+        args += ["--websocket_connect_timeout", str(STARTUP)]
         super().__init__(f"daphne-{self.port}", [*args, *daphne_args, app], log_dir, env)
 
     def start(self):
@@ -176,11 +188,20 @@ class Postgres:
         self.run(postgres_program("initdb"), "-D", data, "-U", "backchat", "--auth=trust")
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
         pg_ctl = postgres_program("pg_ctl")
-        self.run(pg_ctl, "-D", data, "-o", options, "-l", self.dir / "log", "-w", "start")
-        self.run(
-            Path(pg_ctl).with_name("createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-            "-U", "backchat", "backchat",
-        )  # fmt: skip
+        try:
+            self.run(
+                pg_ctl, "-D", data, "-o", options, "-l", self.dir / "log",
+                "-w", "-t", str(STARTUP), "start",
+            )  # fmt: skip
+            self.run(
+                Path(pg_ctl).with_name("createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                "-U", "backchat", "backchat",
+            )  # fmt: skip
+        except BaseException:  # pytest.fail's exception too: stop what did start
+            stop = [*self.as_owner, pg_ctl, "-D", data, "-m", "immediate", "stop"]
+            subprocess.run(stop, capture_output=True, cwd=self.dir)
+            shutil.rmtree(self.dir)
+            raise
 
     def stop(self):
         self.run(postgres_program("pg_ctl"), "-D", self.dir / "data", "-m", "fast", "-w", "stop")

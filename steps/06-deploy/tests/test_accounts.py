@@ -108,6 +108,11 @@ def test_header_shows_who_is_signed_in(alice_client):
     assert "Signed in as <strong>alice</strong>" in alice_client.get("/").text
 
 
+def test_alice_and_bob_each_have_a_browser_of_their_own(alice_client, bob_client):
+    assert "Signed in as <strong>alice</strong>" in alice_client.get("/").text
+    assert "Signed in as <strong>bob</strong>" in bob_client.get("/").text
+
+
 # Failed log-ins
 
 

@@ -5,63 +5,18 @@ Run these tests in a pytest process of their own, apart from the rest: `pytest t
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from chat.management.commands.seed_demo import DEMO_PASSWORD
 
-STEP_DIR = Path(__file__).resolve().parents[2]
+from ..processes import STEP_DIR, Daphne
+from .pages import logged_in_page
+
 ARTIFACTS = STEP_DIR / "test-artifacts"
-
-
-class Server:
-    """Daphne serving the app on a free port, against the tests' own database."""
-
-    def __init__(self, env, *daphne_args, app="tests.browser.asgi:application"):
-        self.env = env
-        self.args = daphne_args
-        self.app = app
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                *self.args,
-                self.app,
-            ],
-            cwd=STEP_DIR,
-            env=self.env,
-        )
-        for _ in range(100):  # up to 10 s
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Daphne exited with {self.process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"Daphne did not listen on port {self.port} within 10 s")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def chromium_executable():
@@ -69,6 +24,11 @@ def chromium_executable():
     return (
         os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     )
+
+
+@pytest.fixture(scope="session")
+def logs(tmp_path_factory):
+    return tmp_path_factory.mktemp("logs")
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +43,8 @@ def env(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def server(env):
-    server = Server(env)
+def server(env, logs):
+    server = Daphne(logs, env)
     server.start()
     yield server
     server.stop()
@@ -106,18 +66,6 @@ def browser():
         browser.close()
 
 
-def logged_in_page(browser, url, username, password=DEMO_PASSWORD):
-    """A page in a browser context of its own (its own cookies), logged in at url."""
-    page = browser.new_context().new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
-
-
 @pytest.fixture
 def log_in(browser, server, request):
     """Opens a logged-in page per user; screenshots of every page are saved at the end."""
@@ -133,22 +81,3 @@ def log_in(browser, server, request):
         if not page.is_closed():
             page.screenshot(path=ARTIFACTS / f"{request.node.name}-{username}.png")
         page.context.close()
-
-
-def run_django(env, code):
-    """Run Python code against the test database from a separate process; its output."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", code],
-        cwd=STEP_DIR,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return result.stdout
-
-
-def count_messages(env, body):
-    """How many messages with this body the test database holds."""
-    code = f"from chat.models import Message; print(Message.objects.filter(body={body!r}).count())"
-    return int(run_django(env, code))

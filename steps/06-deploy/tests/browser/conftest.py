@@ -8,16 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from chat.management.commands.seed_demo import DEMO_PASSWORD
 
-from ..processes import WORKER, Daphne, django_env, manage
+from ..processes import STEP_DIR, WORKER, Daphne, django_env, manage
+from .pages import logged_in_page
 
-STEP_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = STEP_DIR / "test-artifacts"
 
 
@@ -36,7 +35,8 @@ def logs(tmp_path_factory):
 @pytest.fixture(scope="session")
 def env(redis, tmp_path_factory):
     """Environment for every process that serves or changes the test database."""
-    env = django_env(redis, tmp_path_factory.mktemp("db") / "browser.sqlite3")
+    database = tmp_path_factory.mktemp("db") / "browser.sqlite3"
+    env = django_env(redis, database, DJANGO_SETTINGS_MODULE="tests.browser.settings")
     for command in (["migrate", "--verbosity=0"], ["seed_demo"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=STEP_DIR, env=env, check=True)
     return env
@@ -83,18 +83,6 @@ def browser():
         browser.close()
 
 
-def logged_in_page(browser, url, username, password=DEMO_PASSWORD):
-    """A page in a browser context of its own (its own cookies), logged in at url."""
-    page = browser.new_context().new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
-    return page
-
-
 @pytest.fixture
 def log_in(browser, server, request):
     """Opens a logged-in page per user; screenshots of every page are saved at the end."""
@@ -110,22 +98,3 @@ def log_in(browser, server, request):
         if not page.is_closed():
             page.screenshot(path=ARTIFACTS / f"{request.node.name}-{username}.png")
         page.context.close()
-
-
-def run_django(env, code):
-    """Run Python code against the test database from a separate process; its output."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--verbosity=0", "-c", code],
-        cwd=STEP_DIR,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return result.stdout
-
-
-def count_messages(env, body):
-    """How many messages with this body the test database holds."""
-    code = f"from chat.models import Message; print(Message.objects.filter(body={body!r}).count())"
-    return int(run_django(env, code))

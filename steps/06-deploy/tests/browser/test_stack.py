@@ -14,9 +14,10 @@ from playwright.sync_api import expect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from chat.management.commands.seed_demo import DEMO_PASSWORD
+
 from ..processes import Postgres, Stack
-from .conftest import DEMO_PASSWORD, logged_in_page
-from .test_chat import open_lobby, send
+from .pages import RECONNECT, logged_in_page, open_lobby, send
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -126,7 +127,7 @@ def test_pages_of_a_dead_daphne_reconnect_and_miss_nothing(stack, enter):
         for n in range(3):
             send(bob, f"while alice's server is down {n}")
         # nginx sends her new socket to the Daphne that is left: she catches up.
-        expect(alice.locator("#status")).to_have_text("connected", timeout=30_000)
+        expect(alice.locator("#status")).to_have_text("connected", timeout=RECONNECT)
         for n in range(3):
             expect(alice.get_by_text(f"while alice's server is down {n}")).to_have_count(1)
     finally:
@@ -179,7 +180,7 @@ def test_bad_input_through_nginx_gets_the_same_answers(stack, browser):
 def error_of(socket):
     """The text of the next error frame, past presence lists."""
     while True:
-        envelope = json.loads(socket.recv(timeout=5))
+        envelope = json.loads(socket.recv(timeout=30))
         if 'id="chat-error"' in envelope["html"]:
             return re.sub(r"<[^>]+>", "", envelope["html"]).strip()
 
@@ -188,7 +189,7 @@ def close_code(socket):
     """Read until the server closes the socket: its close code."""
     with pytest.raises(ConnectionClosed) as closed:
         while True:
-            socket.recv(timeout=5)
+            socket.recv(timeout=30)
     return closed.value.rcvd.code
 
 

@@ -62,7 +62,7 @@ class Browser:
         any redirect, and the page."""
         data = None if form is None else urllib.parse.urlencode(form).encode()
         url = f"{self.site}{path}"
-        with self.network.inside("users"), self.opener.open(url, data, timeout=10) as response:
+        with self.network.inside("users"), self.opener.open(url, data, timeout=30) as response:
             return response.url.removeprefix(self.site), response.read().decode()
 
     def submit(self, path, **fields):
@@ -80,7 +80,7 @@ class Browser:
         cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
         headers = {"Origin": self.site, "Cookie": cookies}
         with self.network.inside("users"):
-            socket = connect(url, additional_headers=headers, open_timeout=10)
+            socket = connect(url, additional_headers=headers, open_timeout=30)
         return Tab(self.sockets.enter_context(socket))
 
     def close(self):
@@ -102,7 +102,7 @@ class Tab:
 
     def receive(self):
         while True:
-            kind, content = parse(self.socket.recv(timeout=5))
+            kind, content = parse(self.socket.recv(timeout=30))
             if kind == "presence":
                 self.presence = content
             elif kind != "sent":
@@ -111,7 +111,7 @@ class Tab:
     def wait_until_present(self, username):
         """Read presence lists, and nothing else, until one lists `username`: this socket
         is in the room's group by then, and gets every message sent from now on."""
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while username not in self.presence:
             frame = self.socket.recv(timeout=max(deadline - time.monotonic(), 0))
             kind, self.presence = parse(frame)

@@ -1,10 +1,10 @@
 """Backchat across hosts: Redis, PostgreSQL, two app hosts and nginx, each on a host of
-its own (network namespaces, see network.py), run from the step's own Procfile and config
+its own (network namespaces, see network.py), run from step 06's own Procfile and config
 files with nothing changed but addresses, through the environment.
 
 Linux and root only; skipped elsewhere, saying why. As root on Linux, a program that is
-missing fails the tests instead: a skip would hide it. `nox -s multihost` runs them, in a
-pytest process of their own.
+missing fails the tests instead: a skip would hide it. `nox -s multihost` runs them, in
+step 06's environment.
 """
 
 import os
@@ -20,11 +20,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from deploy.local import local_env
 
-from ..processes import STEP_DIR, Postgres, Process, Stack, postgres_program, procfile
-from .network import ADDRESSES, PATH, Network
-from .users import Browser
+# The step these tests run, found by its path: its modules are imported from its folder.
+STEP_DIR = Path(__file__).resolve().parents[2] / "steps" / "06-deploy"
+sys.path.insert(0, str(STEP_DIR))
+
+from deploy.local import local_env  # noqa: E402
+
+from tests.processes import Postgres, Process, Stack, postgres_program, procfile  # noqa: E402
+
+from .network import ADDRESSES, PATH, Network  # noqa: E402
+from .users import Browser  # noqa: E402
 
 SITE = f"http://{ADDRESSES['web']}"  # nginx, as the users reach it
 
@@ -164,7 +170,7 @@ class Cluster:
         self.network.kill(host)
         for (where, _), process in self.processes.items():
             if where == host:
-                process.process.wait(timeout=10)
+                process.process.wait(timeout=30)
 
     def stop(self):
         for process in self.processes.values():
@@ -249,6 +255,7 @@ def cluster(network, tmp_path_factory):
         cluster.manage("collectstatic", "--no-input", "-v0")
         seeded = cluster.manage("seed_demo", f"--site={SITE}")
         cluster.invite = re.search(r"/join/[\w-]+/", seeded)[0]  # the lobby's invite link
+        cluster.password = re.search(r"the password '(.+)'", seeded)[1]  # alice's and bob's
         cluster.start("app1", "app2", "web")
         yield cluster
 

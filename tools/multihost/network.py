@@ -110,7 +110,7 @@ class Network:
         """The processes running on the host."""
         return [int(pid) for pid in ip("netns", "pids", self.namespace(host)).split()]
 
-    def kill(self, host, timeout=10):
+    def kill(self, host, timeout=30):
         """SIGKILL every process on the host, as a crash would, until none is left."""
         deadline = time.monotonic() + timeout
         while pids := self.pids(host):

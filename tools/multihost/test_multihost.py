@@ -2,7 +2,7 @@
 app host dies, and its user carries on through the other one, missing nothing.
 
 Which app host a socket reached is read in the Daphnes' access logs, as the stack tests
-(tests/browser/test_stack.py) tell the two Daphnes apart.
+(step 06's tests/browser/test_stack.py) tell the two Daphnes apart.
 """
 
 from collections import Counter
@@ -10,13 +10,11 @@ from collections import Counter
 import pytest
 from websockets.exceptions import ConnectionClosedError
 
-from chat.management.commands.seed_demo import DEMO_PASSWORD
-
 from .users import messages_in
 
 
-def log_in(browser, username):
-    landed, _ = browser.submit("/accounts/login/", username=username, password=DEMO_PASSWORD)
+def log_in(cluster, browser, username):
+    landed, _ = browser.submit("/accounts/login/", username=username, password=cluster.password)
     assert landed == "/"
     return browser
 
@@ -39,7 +37,7 @@ def test_users_on_two_app_hosts_chat_through_nginx(cluster, open_browser):
     )
     assert landed == "/"
     assert carol.submit(cluster.invite)[0] == "/rooms/lobby/"  # she joins the lobby
-    alice = log_in(open_browser(), "alice")
+    alice = log_in(cluster, open_browser(), "alice")
     # Each form reached uWSGI once, on one app host or the other.
     for request in ("POST /accounts/signup/", f"POST {cluster.invite}", "POST /accounts/login/"):
         assert cluster.requests(request) == 1
@@ -66,7 +64,7 @@ def test_users_on_two_app_hosts_chat_through_nginx(cluster, open_browser):
 
 # Last in the module: it leaves one app host dead.
 def test_users_of_a_dead_app_host_reconnect_to_the_other_and_miss_nothing(cluster, open_browser):
-    alice, bob = log_in(open_browser(), "alice"), log_in(open_browser(), "bob")
+    alice, bob = log_in(cluster, open_browser(), "alice"), log_in(cluster, open_browser(), "bob")
     _, page = alice.open("/rooms/lobby/")
     newest = max((seq for seq, _, _ in messages_in(page)), default=0)
     alices, lost = enter_lobby(cluster, alice, "alice")
