@@ -21,11 +21,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import check
+import fences
 import stepdiff
 
 # What `nox -s stepNN` runs first, and then (when there are browser tests).
-MAIN_RUN = ["--ignore=tests/browser", "--ignore=tests/multihost"]
+MAIN_RUN = ["--ignore=tests/browser"]
 BROWSER_RUN = ["tests/browser"]
 
 COMMAND = re.compile(r"^(?:\$ |nox > )(?P<command>.*)$")
@@ -107,9 +107,9 @@ def claims(root):
         rel = page.relative_to(root).as_posix()
         text = page.read_text(encoding="utf-8")
         page_step = page.stem if page.stem in steps else None
-        for start, info, body in check.fenced_blocks(text):
-            if check.language(info) in ("console", "text", "shell", "bash", "sh"):
-                found += block_claims(rel, start, body, page_step, steps)
+        for block in fences.fences(text.splitlines()):
+            if block.lang in ("console", "text", "shell", "bash", "sh"):
+                found += block_claims(rel, block.start + 1, block.body, page_step, steps)
         found += prose_claims(rel, text, steps)
     return found
 

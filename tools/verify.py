@@ -106,7 +106,7 @@ def pytest_runs(workdir, browser):
     """The pytest runs, as `nox -s stepNN` makes them: [(label, arguments)]."""
     if not (workdir / "tests/browser").is_dir():
         return [("tests", [])]
-    runs = [("tests", ["--ignore=tests/browser", "--ignore=tests/multihost"])]
+    runs = [("tests", ["--ignore=tests/browser"])]
     if browser:
         # Live servers after async consumer tests in the same process can hang.
         runs.append(("browser tests", ["tests/browser"]))

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from websockets.sync.client import connect
 
 MESSAGE = re.compile(
-    r'<article class="message" id="message-\d+" data-seq="(\d+)">\s*'
+    r'<article class="message(?: command)?" id="message-\d+" data-seq="(\d+)">\s*'
     r'<strong class="author">([^<]*)</strong>.*?<p>(.*?)</p>',
     re.DOTALL,
 )

@@ -2,6 +2,7 @@
 layer (backchat/settings.py), with real Redis, Daphnes and workers in processes of their own."""
 
 import asyncio
+import html
 import itertools
 import json
 import re
@@ -16,8 +17,32 @@ from websockets.asyncio.client import connect
 
 from accounts.models import User
 
-from .multihost.users import parse
 from .processes import WORKER, Daphne, django_env, manage
+
+MESSAGE = re.compile(
+    r'<article class="message(?: command)?" id="message-\d+" data-seq="(\d+)">\s*'
+    r'<strong class="author">([^<]*)</strong>.*?<p>(.*?)</p>',
+    re.DOTALL,
+)
+
+
+def parse(frame):
+    """A frame as the test compares it: ("presence", [usernames]), ("messages",
+    [(seq, author, body)]), ("reply", text), ("error", text) or ("sent", None)."""
+    fragment = json.loads(frame)["html"]
+    if not fragment:  # the answer to the sender: its message is saved
+        return "sent", None
+    target = re.match(r'<\w+ id="([\w-]+)"', fragment)[1]
+    text = html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+    if target == "presence":
+        return "presence", text.split()
+    if target == "chat-error":
+        return "error", text
+    if 'class="message reply"' in fragment:
+        return "reply", html.unescape(re.search(r"<p>(.*?)</p>", fragment, re.DOTALL)[1])
+    found = MESSAGE.findall(fragment)
+    return "messages", [(int(seq), html.unescape(a), html.unescape(b)) for seq, a, b in found]
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,6 +119,7 @@ class Member:
     def __init__(self, name, socket):
         self.name, self.socket = name, socket
         self.messages, self.replies, self.presence = [], [], []
+        self.answered = 0  # frames of ours the server took
 
     async def send(self, body):
         await self.socket.send(json.dumps({"kind": "message", "body": body}))
@@ -119,6 +145,8 @@ class Member:
             self.replies.append(content)
         elif kind == "presence":
             self.presence = content
+        elif kind == "sent":
+            self.answered += 1
         else:
             pytest.fail(f"{self.name} got {kind}: {content}")
 
@@ -162,6 +190,8 @@ async def test_every_member_on_either_daphne_gets_every_message_once_in_order(ro
             assert any(body.startswith("/roll 2d6") for _, _, body in member.messages)
         assert senders[1].replies[0].startswith("/help: this list")
         assert all(not member.replies for member in everyone if member is not senders[1])
+        # Every frame sent was taken: five messages each, a command, and "the end".
+        assert [sender.answered for sender in senders] == [6, 6, 6]
         for member in everyone:
             await member.socket.close()
     finally:
