@@ -50,9 +50,11 @@ def test_create_room_with_a_bad_name_shows_the_error(alice_client, name):
     assert not Room.objects.exists()
 
 
-def test_members_see_the_invite_link(alice_client, room):
+def test_members_see_the_invite_link_in_a_labelled_field(alice_client, room):
     response = alice_client.get(room.get_absolute_url())
-    assert f"http://testserver/join/{room.invite_code}/" in response.text
+    link = f"http://testserver/join/{room.invite_code}/"
+    assert '<label for="invite-link">Invite link</label>' in response.text
+    assert f'<input id="invite-link" class="invite-link" value="{link}" readonly>' in response.text
 
 
 def test_an_invite_link_asks_before_joining(bob_client, bob, room):

@@ -24,6 +24,20 @@ def test_alice_and_bob_chat_both_ways_without_reloading(log_in, server):
         assert page.evaluate("window.notReloaded") is True
 
 
+def test_the_copy_button_copies_the_invite_link_from_the_keyboard(log_in, server):
+    alice = log_in("alice")
+    alice.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    open_lobby(alice, server)
+    link = alice.locator("#invite-link")
+    expect(link).to_have_value(re.compile(r"/join/[\w-]{22}/$"))
+    link.focus()
+    alice.keyboard.press("Tab")
+    expect(alice.locator("#copy-invite")).to_be_focused()
+    alice.keyboard.press("Enter")
+    expect(alice.locator("#copy-status")).to_have_text("Copied")
+    assert alice.evaluate("navigator.clipboard.readText()") == link.input_value()
+
+
 def test_refused_message_goes_back_into_the_input(log_in, server):
     alice = log_in("alice")
     open_lobby(alice, server)
