@@ -10,14 +10,15 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils.module_loading import import_string
 from websockets.asyncio.client import connect
 
 from accounts.models import User
 
-from .processes import WORKER, Daphne, django_env, manage
+from .processes import WORKER, Daphne, Redis, django_env, manage
 
 MESSAGE = re.compile(
     r'<article class="message(?: command)?" id="message-\d+" data-seq="(\d+)">\s*'
@@ -50,10 +51,14 @@ DEADLINE = 60  # seconds for each thing the test waits for: far more than a busy
 
 
 @pytest.fixture
-def two_layers(redis, tmp_path):
-    """The environment of processes whose sockets' layer is the pub/sub one."""
+def two_layers(tmp_path):
+    """The environment of processes whose sockets' layer is the pub/sub one, on a Redis
+    of their own: the session's workers, on the tests' Redis, must not take their jobs."""
+    redis = Redis(tmp_path)
+    redis.start()
     env = django_env(redis, connection.settings_dict["NAME"], BACKCHAT_TEST_SOCKETS_LAYER="pubsub")
-    return env, tmp_path
+    yield env, tmp_path, redis
+    redis.stop()
 
 
 def start_all(processes):
@@ -76,13 +81,17 @@ def jobs_in(log, kind):
 
 
 async def test_two_workers_share_the_jobs_and_each_job_reaches_one(two_layers):
-    env, logs = two_layers
+    env, logs, redis = two_layers
     workers = [manage(f"worker{i}", logs, env, *WORKER, "chat-commands") for i in (1, 2)]
     try:
         start_all(workers)
         # A job neither runs, so each logs the jobs it took; one at a time, until both
         # have taken some (a worker still starting up takes none).
-        layer = get_channel_layer("workers")
+        # The "workers" layer as the settings make it, on this test's own Redis.
+        workers_layer = settings.CHANNEL_LAYERS["workers"]
+        layer = import_string(workers_layer["BACKEND"])(
+            **{**workers_layer["CONFIG"], "hosts": [redis.url]}
+        )
         sent = itertools.count()
         deadline = time.monotonic() + DEADLINE
         while not all(jobs_in(worker.log, "job.counted") for worker in workers):
@@ -152,7 +161,7 @@ class Member:
 
 
 async def test_every_member_on_either_daphne_gets_every_message_once_in_order(room, two_layers):
-    env, logs = two_layers
+    env, logs, _ = two_layers
     names = [f"member{i}" for i in range(6)]
     cookies = await members(room, names)
     daphnes = [Daphne(logs, env, app="backchat.asgi:application") for _ in range(2)]
