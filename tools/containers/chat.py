@@ -58,7 +58,7 @@ class Browser:
         """The room's slug and its invite link."""
         url, page = self.post("/new/", name=name)
         slug = re.search(r"/rooms/([\w-]+)/$", url)[1]
-        invite = html.unescape(re.search(r'<code class="invite-link">([^<]+)</code>', page)[1])
+        invite = html.unescape(re.search(r'<input id="invite-link" [^>]*value="([^"]+)"', page)[1])
         return slug, invite
 
     def accept(self, invite):
