@@ -13,7 +13,7 @@ from ..processes import STEP_DIR
 # What a test awaits on a page gets 30 s, as Playwright's actions do (its expect()
 # would give 5 s): ample on a slow, busy laptop; a passing test never waits it out.
 expect.set_options(timeout=30_000)
-# A page that lost its server tries again after a growing delay, up to 30 s: after an
+# A page that lost its server tries again after a growing delay, up to 5 s: after an
 # outage, "connected" may come that much later, and later still on a busy machine.
 RECONNECT = 90_000
 
