@@ -2,6 +2,7 @@ import copy
 from pathlib import Path
 
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
@@ -37,6 +38,14 @@ def redis(tmp_path_factory):
 def empty_redis(redis):
     # Limits, groups and jobs would otherwise outlive each test.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layers():
+    """Channels keeps one layer object per alias for the whole process, and its locks
+    belong to the event loop that first waited on them. Each test has an event loop of
+    its own: give it layers of its own too, as Channels does when CHANNEL_LAYERS changes."""
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(scope="session")
