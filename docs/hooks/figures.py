@@ -9,6 +9,8 @@ In a page's Markdown (outside code blocks), these placeholders are replaced:
                               plan (docs/instructor.md) and its full-day budget
     {{ typealong }}    the full-day plan: per step, the files and lines attendees type
                        and copy, and the time budget that follows from them
+    {{ typealong 03 }}    step 03's typed files, in order, with their lines and the
+                          instructor guide's words on each (from TYPED)
 
 What attendees type in each step is TYPED below; everything else that a step adds or
 changes, tests included, is copied. The budget counts, for each typed file, the lines
@@ -27,32 +29,96 @@ import math
 import re
 from pathlib import Path
 
-# The files attendees type, per step, in the order of the instructor guide.
+# The files attendees type, per step, in the order of the walkthrough, each with what the
+# instructor guide says about typing it (Markdown; `{{ typealong 03 }}` lists them).
 TYPED = {
     "01-django": [
-        "backchat/settings.py", "chat/models.py", "chat/forms.py", "chat/urls.py",
-        "backchat/urls.py", "chat/views.py", "templates/chat/room_list.html",
-        "templates/chat/room_detail.html", "templates/chat/_message.html",
+        ("backchat/settings.py", "`ALLOWED_HOSTS`, `\"chat\"` "
+         "in `INSTALLED_APPS`, the `templates` directory in `TEMPLATES`, and "
+         "`STATICFILES_DIRS`."),
+        ("chat/models.py", "then `python manage.py makemigrations chat` and "
+         "`python manage.py migrate`."),
+        ("chat/forms.py", ""),
+        ("chat/urls.py", ""),
+        ("backchat/urls.py", "the `include(\"chat.urls\")`."),
+        ("chat/views.py", ""),
+        ("templates/chat/room_list.html", "copy the files below first: the templates' base "
+         "and the site's style."),
+        ("templates/chat/room_detail.html", ""),
+        ("templates/chat/_message.html", ""),
     ],
     "02-auth": [
-        "accounts/models.py", "backchat/settings.py", "accounts/forms.py", "accounts/views.py",
-        "accounts/urls.py", "backchat/urls.py", "chat/models.py", "chat/forms.py",
-        "chat/urls.py", "chat/views.py",
+        ("accounts/models.py", "the empty `User`."),
+        ("backchat/settings.py", "`\"accounts\"` in `INSTALLED_APPS`, `AUTH_USER_MODEL`, "
+         "`LOGIN_URL`, `LOGIN_REDIRECT_URL`, `LOGOUT_REDIRECT_URL`."),
+        ("accounts/forms.py", ""),
+        ("accounts/views.py", "sign-up follows `?next=` on this site only."),
+        ("accounts/urls.py", ""),
+        ("backchat/urls.py", "the `accounts/` line."),
+        ("chat/models.py", "`members`, `invite_code`, `get_invite_url()`, `author`. Then copy "
+         "the files below, and run `python manage.py makemigrations accounts chat` and "
+         "`python manage.py migrate`."),
+        ("chat/forms.py", "the join form takes an invite link or its code."),
+        ("chat/urls.py", "`join/<code>/`."),
+        ("chat/views.py", "`login_required` everywhere, members only, the invite view. Then "
+         "`seed_demo`, `runserver` and `python -m pytest`."),
     ],
     "03-consumer": [
-        "backchat/settings.py", "backchat/asgi.py", "chat/routing.py", "chat/presence.py",
-        "chat/consumers.py", "chat/views.py", "templates/chat/room_detail.html",
+        ("backchat/settings.py", "`\"daphne\"` first in `INSTALLED_APPS`, "
+         "`ASGI_APPLICATION`, `CHANNEL_LAYERS`. `runserver` now says "
+         "`Starting ASGI/Daphne version ... development server`."),
+        ("backchat/asgi.py", ""),
+        ("chat/routing.py", ""),
+        ("chat/presence.py", ""),
+        ("chat/consumers.py", "the heart of the step. Type the smallest consumer that opens "
+         "the page first, serve it and chat; then add the protections one section at a "
+         "time, up to the whole file with its notes. Then copy `apps.py` and `signals.py` "
+         "(above)."),
+        ("chat/views.py", "the room page no longer takes a POST."),
+        ("templates/chat/room_detail.html", "status, presence, the composer. Then "
+         "`python -m pytest`."),
     ],
     "04-htmx": [
-        "templates/chat/room_detail.html", "templates/base.html", "chat/fragments.py",
-        "templates/chat/ws/messages.html", "templates/chat/ws/presence.html",
-        "templates/chat/ws/error.html", "chat/models.py", "chat/consumers.py",
+        ("templates/chat/room_detail.html", "`hx-ext=\"ws,backchat\"`, `ws-connect`, "
+         "`ws-send`, the hidden `kind`."),
+        ("templates/base.html", "the `htmx-config` meta tag."),
+        ("chat/fragments.py", ""),
+        ("templates/chat/ws/messages.html", ""),
+        ("templates/chat/ws/presence.html", ""),
+        ("templates/chat/ws/error.html", ""),
+        ("chat/models.py", "`messages_after()`."),
+        ("chat/consumers.py", "fragments instead of JSON, rendered once per message, and the "
+         "catch-up from `?after=`."),
     ],
     "05-workers": [
-        "backchat/settings.py", "chat/models.py", "chat/workers.py",
-        "chat/routing.py", "backchat/asgi.py", "chat/consumers.py",
+        ("backchat/settings.py", "`REDIS_URL`, `CHANNEL_LAYERS` on Redis, `CACHES`, the "
+         "SQLite `OPTIONS`, the four `CHAT_*` settings and `LOGGING`."),
+        ("chat/models.py", """`last_seq`, `seq` and its constraint, `post()`, `Presence`, and
+`recent_messages()`/`messages_after()` by number. Then copy the migration, which is
+written by hand around what `makemigrations` makes, and migrate:
+`cp "$S/chat/migrations/0002_message_numbers_and_presence.py" chat/migrations/`,
+`python manage.py migrate`. Then copy what follows from the new models, explained on
+the page:
+
+```bash
+cp "$S/chat/presence.py" "$S/chat/limits.py" "$S/chat/fragments.py" "$S/chat/views.py" chat/
+cp "$S/templates/chat/_message.html" "$S/templates/chat/room_detail.html" templates/chat/
+```"""),
+        ("chat/workers.py", "the heart of the step; take `CommandWorker` (sync, on both "
+         "command channels) and `PresenceWorker` (async) with the page's notes. Copy "
+         "`chat/commands.py` (the `COMMANDS` table and the commands themselves) first: "
+         "`cp \"$S/chat/commands.py\" chat/`."),
+        ("chat/routing.py", "`worker_channels`."),
+        ("backchat/asgi.py", "the `\"channel\"` entry with `ChannelNameRouter`."),
+        ("chat/consumers.py", "`room.post()` and `seq`, `run_command` and `hand_over`, "
+         "`receive_sync`, presence through the worker, `chat_reply`."),
     ],
-    "06-deploy": ["backchat/settings.py"],
+    "06-deploy": [
+        ("backchat/settings.py", "its top (`env_flag`, `env_list`, the secret's check, "
+         "`DJANGO_HTTPS`) and its `DATABASES` with `dj_database_url`, `STATIC_ROOT` and "
+         "`STORAGES`. It is the one file of the step worth typing; everything else is "
+         "copied."),
+    ],
 }  # fmt: skip
 # Files that `startproject` writes in step 01: attendees edit a few of their lines.
 EDITED_IN_STEP_01 = {"backchat/settings.py", "backchat/urls.py"}
@@ -96,6 +162,27 @@ def new_lines(old, new):
     )
 
 
+def typed_paths(step):
+    return [path for path, _ in TYPED[step]]
+
+
+def typed_counts(root, stepdiff, previous, step):
+    """[(path, lines)] for the files typed in a step: the lines each adds or changes since
+    the previous step, or None for an edit to what `startproject` wrote in step 01."""
+    step_dir = root / "steps" / step
+    old_dir = root / "steps" / previous if previous else None
+    counts = []
+    for path in typed_paths(step):
+        if not (step_dir / path).is_file():
+            raise FiguresError(f"docs/hooks/figures.py: steps/{step} has no {path} to type")
+        if previous is None and path in EDITED_IN_STEP_01:
+            counts.append((path, None))  # the per-file minutes cover these edits
+        else:
+            old = old_dir / path if old_dir else Path("/nonexistent")
+            counts.append((path, new_lines(old, step_dir / path)))
+    return counts
+
+
 def step_plan(root, stepdiff, previous, step):
     """(typed files, typed lines, copied files, copied lines, minutes) for one step."""
     step_dir = root / "steps" / step
@@ -106,16 +193,10 @@ def step_plan(root, stepdiff, previous, step):
         else [("A", path) for path in sorted(stepdiff.step_files(step_dir))]
     )
     changed = {path for status, path in changes if status != "D"}
-    typed_lines = copied_files = copied_lines = 0
-    for path in TYPED[step]:
-        if not (step_dir / path).is_file():
-            raise FiguresError(f"docs/hooks/figures.py: steps/{step} has no {path} to type")
-        if previous is None and path in EDITED_IN_STEP_01:
-            continue  # edits to what startproject wrote: the per-file minutes cover them
-        if path in changed:
-            typed_lines += new_lines(old_dir / path if old_dir else Path("/nonexistent"),
-                                     step_dir / path)  # fmt: skip
-    for path in sorted(changed - set(TYPED[step])):
+    typed = typed_counts(root, stepdiff, previous, step)
+    typed_lines = sum(lines or 0 for _, lines in typed)
+    copied_files = copied_lines = 0
+    for path in sorted(changed - set(typed_paths(step))):
         text = stepdiff.read_text(step_dir / path)
         if previous is None and path in ("manage.py", "backchat/asgi.py", "backchat/wsgi.py"):
             continue  # written by startproject
@@ -123,11 +204,9 @@ def step_plan(root, stepdiff, previous, step):
         if text is not None and not stepdiff.is_vendored(path):
             copied_lines += len(text.splitlines())
     minutes = (
-        MINUTES_PER_STEP
-        + MINUTES_PER_FILE * len(TYPED[step])
-        + math.ceil(typed_lines / LINES_PER_MINUTE)
+        MINUTES_PER_STEP + MINUTES_PER_FILE * len(typed) + math.ceil(typed_lines / LINES_PER_MINUTE)
     )
-    return len(TYPED[step]), typed_lines, copied_files, copied_lines, 5 * math.ceil(minutes / 5)
+    return len(typed), typed_lines, copied_files, copied_lines, 5 * math.ceil(minutes / 5)
 
 
 def typealong_table(root):
@@ -144,7 +223,7 @@ def typealong_table(root):
             raise FiguresError(f"docs/hooks/figures.py: TYPED does not say what to type in {step}")
         files, lines, copied, copied_lines, minutes = step_plan(root, stepdiff, previous, step)
         total += minutes
-        names = ", ".join(f"`{path}`" for path in TYPED[step])
+        names = ", ".join(f"`{path}`" for path in typed_paths(step))
         copy = f"{copied} files ({copied_lines} lines, tests included)"
         rows.append(
             f"| [{step[:2]}](steps/{step}.md) | {files} file{'s' * (files > 1)}: {names} | {lines} "
@@ -159,6 +238,38 @@ def typealong_table(root):
         f"the place, save, run what it needs), and a minute for every {LINES_PER_MINUTE} "
         f"lines typed while listening; rounded up to 5 minutes."
     )
+
+
+def typealong_list(root, number, page_path):
+    """One step's typed files as a numbered Markdown list: each file, the lines it adds or
+    changes, and what the guide says about it; the same files and counts as the table."""
+    stepdiff = load_stepdiff()
+    steps = stepdiff.list_steps(root)
+    step = next((s for s in steps if s.split("-")[0] == number), None)
+    if step is None or step not in TYPED:
+        raise FiguresError(f"{page_path}: {{{{ typealong {number} }}}}: no such step to type")
+    previous = steps[steps.index(step) - 1] if steps.index(step) else None
+    typed = typed_counts(root, stepdiff, previous, step)
+    notes = dict(TYPED[step])
+    total = sum(lines or 0 for _, lines in typed)
+    since = f" new or changed since step {previous.split('-')[0]}" if previous else ""
+    items = [
+        f"**Attendees type** {len(typed)} file{'s' * (len(typed) > 1)}, {total} "
+        f"line{'s' * (total != 1)}{since} (blank lines aside)"
+        + (", in the order of the walkthrough:" if len(typed) > 1 else ":"),
+        "",
+    ]
+    for index, (path, lines) in enumerate(typed, start=1):
+        count = (
+            "edits to what `startproject` wrote"
+            if lines is None
+            else f"{lines} line{'s' * (lines != 1)}"
+        )
+        note = notes[path].replace("\n", "\n    ")
+        items.append(f"{index}. `{path}` ({count}){': ' + note if note else ''}")
+        if "\n" in note:
+            items.append("")  # a block in a note: the next item must not join it
+    return "\n".join(items)
 
 
 def changes_list(root, step, page_path):
@@ -210,6 +321,8 @@ def step_time(root, step, page_path):
 def fill(markdown, root, page_path):
     def replace(match):
         if match["name"] == "typealong":
+            if match["arg"]:
+                return typealong_list(root, match["arg"], page_path)
             return typealong_table(root)
         if match["name"] == "time":
             return step_time(root, match["arg"] or "", page_path)

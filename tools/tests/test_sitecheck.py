@@ -114,6 +114,17 @@ def test_serious_and_critical_axe_findings_fail_a_page():
     ]
 
 
+def test_a_lesser_axe_finding_that_lighthouse_scores_fails_a_page_too():
+    violations = [
+        axe_finding("heading-order", "moderate", ["h4#when-redis-is-down"]),
+        axe_finding("landmark-unique", "moderate", ["nav"]),
+    ]
+    assert sitecheck.axe_problems(violations) == [
+        "axe: heading-order (moderate) on 1 element, first h4#when-redis-is-down: "
+        "heading-order help",
+    ]
+
+
 def test_only_a_page_with_a_diagram_loads_the_renderer():
     urls = ["http://127.0.0.1:1/", "http://127.0.0.1:1/assets/vendor/mermaid-11.17.2/x.mjs"]
     assert sitecheck.renderer_problem([diagram()], urls) is None
