@@ -68,12 +68,14 @@ TYPED = {
          "`ASGI_APPLICATION`, `CHANNEL_LAYERS`. `runserver` now says "
          "`Starting ASGI/Daphne version ... development server`."),
         ("backchat/asgi.py", ""),
-        ("chat/routing.py", ""),
+        ("chat/routing.py", "its first route only: the catch-all `NoRouteConsumer` comes "
+         "with the whole consumer."),
         ("chat/presence.py", ""),
         ("chat/consumers.py", "the heart of the step. Type the smallest consumer that opens "
-         "the page first, serve it and chat; then add the protections one section at a "
-         "time, up to the whole file with its notes. Then copy `apps.py` and `signals.py` "
-         "(above)."),
+         "the page first (keep step 02's `chat/apps.py` until revocation: step 03's loads "
+         "signals that need the whole consumer), serve it and chat; then add the "
+         "protections one section at a time, up to the whole file with its notes. Then "
+         "copy `apps.py` and `signals.py` (above)."),
         ("chat/views.py", "the room page no longer takes a POST."),
         ("templates/chat/room_detail.html", "status, presence, the composer. Then "
          "`python -m pytest`."),
