@@ -4,6 +4,7 @@ import json
 import logging
 import time
 import unicodedata
+import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -258,6 +259,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         job = {
             "type": "command.run",
+            "id": uuid.uuid4().hex,  # the workers claim it by this (chat/workers.py)
             "room": self.room.pk,
             "user": self.scope["user"].pk,
             "reply_to": self.channel_name,

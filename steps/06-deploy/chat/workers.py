@@ -18,6 +18,7 @@ from asgiref.sync import async_to_sync
 from channels.consumer import AsyncConsumer, SyncConsumer
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.cache import cache
 
 from . import commands, presence
 from .consumers import room_group
@@ -25,6 +26,22 @@ from .fragments import messages_frame, presence_frame, reply_frame
 from .models import Message, Room
 
 logger = logging.getLogger(__name__)
+
+
+# How long a claim outlives its job: far longer than a job waits in Redis.
+CLAIM_SECONDS = 600
+
+
+def claim(worker, job):
+    """True for the first worker to claim this job, which runs it. The Redis layer may
+    hand one job to two workers that read the same channel: a worker that starts
+    reading puts the jobs in flight back in the queue, and one may be another worker's.
+    So a command job has an id, and adding it to the cache is one atomic Redis call."""
+    job_id = job.get("id")
+    if not isinstance(job_id, str):
+        logger.error("%s dropped a job without an id: %r", type(worker).__name__, job)
+        return False
+    return cache.add(f"job-{job_id}", type(worker).__name__, CLAIM_SECONDS)
 
 
 def handler_for(worker, job):
@@ -44,6 +61,8 @@ class CommandWorker(SyncConsumer):
 
     @database_sync_to_async
     def dispatch(self, job):
+        if not claim(self, job):
+            return  # another worker runs it
         handler = handler_for(self, job)
         try:
             if handler:

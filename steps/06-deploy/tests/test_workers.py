@@ -22,6 +22,7 @@ from chat.workers import CommandWorker, PresenceWorker
 
 from .processes import STEP_DIR, django_env
 from .websockets import (
+    WAIT,
     assert_nothing_but_presence,
     bodies,
     htmx_payload,
@@ -187,11 +188,15 @@ async def test_a_malformed_job_is_logged_and_dropped_and_the_worker_goes_on(lobb
     alice_tab, _ = lobby
     jobs = [
         ("chat-commands", {"no": "type"}),
-        ("chat-commands", {"type": "chat.message", "seq": 1, "frame": "{}"}),
-        ("chat-commands", {"type": "command.run"}),
-        ("chat-commands", {"type": "command.run", "room": "x", "user": 1, "text": "/help"}),
+        ("chat-commands", {"type": "command.run", "room": 1, "user": 1, "text": "/help"}),
+        ("chat-commands", {"type": "chat.message", "id": "1", "seq": 1, "frame": "{}"}),
+        ("chat-commands", {"type": "command.run", "id": "2"}),
+        (
+            "chat-commands",
+            {"type": "command.run", "id": "3", "room": "x", "user": 1, "text": "/help"},
+        ),
         ("chat-presence", {"type": "presence.changed"}),
-        ("chat-reports", {"type": "presence.prune"}),
+        ("chat-reports", {"type": "presence.prune", "id": "4"}),
     ]
     for channel, job in jobs:
         await send_job(channel, job)
@@ -202,11 +207,12 @@ async def test_a_malformed_job_is_logged_and_dropped_and_the_worker_goes_on(lobb
         assert await receive_reply(alice_tab)
     logs = workers["worker"].log.read_text() + workers["reports"].log.read_text()
     assert "Dropped a message without a type from chat-commands: {'no': 'type'}" in logs
+    assert "CommandWorker dropped a job without an id: {'type': 'command.run', 'room': 1" in logs
     assert "CommandWorker dropped a job it does not run: {'type': 'chat.message'" in logs
-    assert "CommandWorker dropped a job that failed: {'type': 'command.run'}" in logs
-    assert "CommandWorker dropped a job that failed: {'type': 'command.run', 'room': 'x'" in logs
+    assert "CommandWorker dropped a job that failed: {'type': 'command.run', 'id': '2'}" in logs
+    assert "CommandWorker dropped a job that failed: {'type': 'command.run', 'id': '3'," in logs
     assert "PresenceWorker dropped a job that failed: {'type': 'presence.changed'}" in logs
-    assert "CommandWorker dropped a job it does not run: {'type': 'presence.prune'}" in logs
+    assert "CommandWorker dropped a job it does not run: {'type': 'presence.prune'" in logs
     assert all(process.process.poll() is None for process in workers.values())
 
 
@@ -228,15 +234,32 @@ async def test_a_worker_runs_only_the_commands_meant_for_its_channel(
     layer = get_channel_layer()
     answers = await layer.new_channel()  # where the worker's answers go
     job = {"type": "command.run", "room": room.pk, "user": alice.pk, "reply_to": answers}
-    refused = {**job, "text": elsewhere}
+    refused = {**job, "id": "1", "text": elsewhere}
     await send_job(channel, refused)
-    await send_job(channel, {**job, "text": here})
+    await send_job(channel, {**job, "id": "2", "text": here})
     log = f"CommandWorker dropped a command not meant for it: {refused!r}"
     await asyncio.to_thread(workers[process].wait_for_log, log)
     # The first answer is to the command meant for this worker: the other got none.
     async with asyncio.timeout(10):
         reply = await layer.receive(answers)
     assert answer in json.loads(reply["frame"])["html"]
+
+
+async def test_a_job_that_reaches_a_worker_twice_runs_once(room, alice, workers):
+    # As when the layer gives a job in flight to a second worker: the same id again.
+    layer = get_channel_layer()
+    answers = await layer.new_channel()  # where the worker's answers go
+    job = {"type": "command.run", "room": room.pk, "user": alice.pk, "reply_to": answers}
+    await send_job("chat-commands", {**job, "id": "1", "text": "/help"})
+    await send_job("chat-commands", {**job, "id": "1", "text": "/help"})
+    await send_job("chat-commands", {**job, "id": "2", "text": "/who"})
+    # One worker reads the channel and runs its jobs in order: a second /help would
+    # come before the answer to /who.
+    async with asyncio.timeout(WAIT):
+        first = await layer.receive(answers)
+        second = await layer.receive(answers)
+    assert "/help: this list" in json.loads(first["frame"])["html"]
+    assert "Here now: " in json.loads(second["frame"])["html"]
 
 
 async def test_a_burst_of_arrivals_costs_each_member_few_presence_frames(room, alice):
