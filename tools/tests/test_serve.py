@@ -74,8 +74,12 @@ def ctrl_c(popen, output, timeout=60):
     try:
         popen.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        left = subprocess.run(
+            ["ps", "-o", "pid,ppid,stat,etime,cmd", "-g", str(popen.pid)],
+            capture_output=True, text=True,
+        ).stdout  # fmt: skip
         os.killpg(popen.pid, signal.SIGKILL)
-        pytest.fail(f"still running {timeout} s after Ctrl-C; the output:\n{output.text}")
+        pytest.fail(f"still running {timeout} s after Ctrl-C:\n{left}\nthe output:\n{output.text}")
 
 
 def started_pids(output):
