@@ -60,11 +60,20 @@ def alive(pid):
     return not (status.is_file() and status.read_text().split(") ")[1].startswith("Z"))
 
 
+# Run the command with Ctrl-C's signal handled as in a terminal: a command started in the
+# background of a script (as CI may start these tests) inherits SIGINT ignored.
+AS_IN_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
 def start(args, **kwargs):
     """Start in a session of its own, like a command typed in a terminal."""
     popen = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
-    )
+        [sys.executable, "-c", AS_IN_A_TERMINAL, *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, **kwargs,
+    )  # fmt: skip
     return popen, Output(popen)
 
 
