@@ -34,8 +34,8 @@ CLAIM_SECONDS = 600
 
 def claim(worker, job):
     """True for the first worker to claim this job, which runs it. The Redis layer may
-    hand one job to two workers that read the same channel: a worker that starts
-    reading puts the jobs in flight back in the queue, and one may be another worker's.
+    hand one job to two workers that read the same channel: before every read, a worker
+    puts the jobs in flight back in the queue, and one may be another worker's.
     So a command job has an id, and adding it to the cache is one atomic Redis call."""
     job_id = job.get("id")
     if not isinstance(job_id, str):
@@ -61,10 +61,10 @@ class CommandWorker(SyncConsumer):
 
     @database_sync_to_async
     def dispatch(self, job):
-        if not claim(self, job):
-            return  # another worker runs it
-        handler = handler_for(self, job)
         try:
+            if not claim(self, job):
+                return  # another worker runs it
+            handler = handler_for(self, job)
             if handler:
                 handler(job)
         except Exception:

@@ -20,7 +20,7 @@ from chat.models import Message, Presence
 from chat.routing import worker_channels
 from chat.workers import CommandWorker, PresenceWorker
 
-from .processes import STEP_DIR, django_env
+from .processes import STEP_DIR, django_env, free_port
 from .websockets import (
     WAIT,
     assert_nothing_but_presence,
@@ -260,6 +260,16 @@ async def test_a_job_that_reaches_a_worker_twice_runs_once(room, alice, workers)
         second = await layer.receive(answers)
     assert "/help: this list" in json.loads(first["frame"])["html"]
     assert "Here now: " in json.loads(second["frame"])["html"]
+
+
+async def test_a_job_whose_claim_fails_is_logged_and_dropped(room, alice, settings, caplog):
+    # Redis does not answer the claim: here, a cache on a port where nothing listens.
+    cache = settings.CACHES["default"]
+    settings.CACHES = {"default": cache | {"LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    worker = CommandWorker()
+    job = {"type": "command.run", "id": "1", "room": room.pk, "user": alice.pk, "text": "/help"}
+    await worker.dispatch(job)  # returns: the worker goes on with its next job
+    assert f"CommandWorker dropped a job that failed: {job!r}" in caplog.text
 
 
 async def test_a_burst_of_arrivals_costs_each_member_few_presence_frames(room, alice):
