@@ -325,15 +325,15 @@ def loadtest(session):
 
 @nox.session(python=PYTHON)
 def figures(session):
-    """Measure every figure of the page "How far does it go?" (about 20 minutes on 2 cores
-    before the 1,000-client runs and the uvicorn and granian ones were added, which take
-    longer; nothing else running, please), then redraw its tables and chart."""
+    """Measure every figure of the page "How far does it go?" (about an hour on 2 cores;
+    nothing else running, please), then redraw its tables and chart."""
     results = ROOT / "docs/assets/loadtest/results.jsonl"
     results.unlink(missing_ok=True)
     pubsub = ["--layer", "pubsub"]  # step 06's two-layer setup
+    granian = [*pubsub, "--server", "granian"]
     configurations = [("04", []), ("05", []), ("06", []), ("06", pubsub),
-                      ("06", [*pubsub, "--server", "uvicorn"]),
-                      ("06", [*pubsub, "--server", "granian"])]  # fmt: skip
+                      ("06", [*pubsub, "--server", "uvicorn"]), ("06", granian),
+                      ("06", [*granian, "--gc-threshold", "50000"])]  # fmt: skip
     for number, _ in configurations:  # one environment: the steps share one lock file
         install_step(session, find_step(session, number))
     session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)

@@ -23,7 +23,8 @@ async def chat(websocket):
 
 
 async def main(port):
-    async with serve(chat, "127.0.0.1", port, max_size=2**16) as server:
+    # Uncompressed, as Daphne sends its frames: the same bytes for the same work.
+    async with serve(chat, "127.0.0.1", port, max_size=2**16, compression=None) as server:
         await server.serve_forever()
 
 

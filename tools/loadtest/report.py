@@ -14,15 +14,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parents[1] / "docs" / "assets" / "loadtest"
 
-CONFIGURATIONS = {  # (step, layer, server) -> its name in the tables
-    ("04", "in-memory", "daphne"): "04, in-memory layer",
-    ("05", "redis", "daphne"): "05, Redis layer",
-    ("06", "redis", "daphne"): "06, Redis layer",
-    ("06", "pubsub", "daphne"): "06, Redis pub/sub layer",
-    ("06", "pubsub", "uvicorn"): "06, pub/sub layer, uvicorn",
-    ("06", "pubsub", "granian"): "06, pub/sub layer, granian",
+CONFIGURATIONS = {  # (step, layer, server, --gc-threshold) -> its name in the tables
+    ("04", "in-memory", "daphne", None): "04, in-memory layer",
+    ("05", "redis", "daphne", None): "05, Redis layer",
+    ("06", "redis", "daphne", None): "06, Redis layer",
+    ("06", "pubsub", "daphne", None): "06, Redis pub/sub layer",
+    ("06", "pubsub", "uvicorn", None): "06, pub/sub layer, uvicorn",
+    ("06", "pubsub", "granian", None): "06, pub/sub layer, granian",
+    ("06", "pubsub", "granian", 50_000): "06, pub/sub, granian, collector tuned",
 }
-COLOURS = ["#8e8e8e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b"]
+COLOURS = ["#8e8e8e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b",
+           "#e377c2"]  # fmt: skip
+CLIENT_BOUND = 90  # % of a core: a client process this busy delays its own deliveries
 
 
 def load(path):
@@ -30,7 +33,8 @@ def load(path):
     records = {}
     for line in path.read_text().splitlines():
         record = json.loads(line)
-        configuration = (record["step"][:2], record["layer"], record.get("server", "daphne"))
+        configuration = (record["step"][:2], record["layer"], record.get("server", "daphne"),
+                         record.get("gc_threshold"))  # fmt: skip
         key = (*configuration, record["clients"], record["ceiling"])
         records[key] = record
     return records
@@ -41,7 +45,7 @@ def runs_of(records, configuration, ceiling):
     return sorted(
         (key[3], record)
         for key, record in records.items()
-        if key[:3] == configuration and key[4] == ceiling
+        if key[:4] == configuration and key[5] == ceiling
     )
 
 
@@ -54,8 +58,8 @@ def best_clean(rounds):
 def steady_table(records):
     head = (
         "| Configuration | Clients | Delivered | Lost | p50 ms | p99 ms | max ms "
-        "| CPU µs / delivery | Memory KiB / client |\n"
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+        "| CPU µs / delivery | Memory KiB / client | Client CPU % |\n"
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     )
     rows, baselines = [], {}
     for configuration, name in CONFIGURATIONS.items():
@@ -70,28 +74,37 @@ def row(name, clients, r):
     return (
         f"| {name} | {clients} | {r['delivered']:,} | {r['lost']:,} "
         f"| {r['p50_ms']:,.0f} | {r['p99_ms']:,.0f} | {r['max_ms']:,.0f} "
-        f"| {r['cpu_us_per_delivery']:.0f} | {r['rss_kib_per_client']:.0f} |"
+        f"| {r['cpu_us_per_delivery']:.0f} | {r['rss_kib_per_client']:.0f} "
+        f"| {client_cpu(r)} |"
     )
+
+
+def client_cpu(r):
+    """The clients' CPU, all processes (100 = one core), flagged when one process was so
+    busy that the round may say more about the clients than about the server."""
+    bound = " client-bound" if r["client_busiest_percent"] >= CLIENT_BOUND else ""
+    return f"{r['client_cpu_percent']:.0f}{bound}"
 
 
 def ceiling_table(records):
     head = (
         "| Configuration | Clients | Clean ceiling, deliveries/s | At messages/s | p99 ms "
-        "| CPU µs / delivery | Baseline's ceiling | App / baseline |\n"
-        "|---|--:|--:|--:|--:|--:|--:|--:|\n"
+        "| CPU µs / delivery | Client CPU % | Baseline's ceiling | Its client CPU % "
+        "| App / baseline |\n"
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     )
     rows = []
     for configuration, name in CONFIGURATIONS.items():
         for clients, record in runs_of(records, configuration, ceiling=True):
             app, bare = best_clean(record["app"]), best_clean(record["baseline"])
             if app is None or bare is None:
-                rows.append(f"| {name} | {clients} | none | | | | | |")
+                rows.append(f"| {name} | {clients} | none | | | | | | | |")
                 continue
             more = " or more" if app["at_limit"] else ""  # stopped by the app's limit per user
             rows.append(
                 f"| {name} | {clients} | {app['deliveries_per_s']:,.0f}{more} | {app['rate']:.0f} "
-                f"| {app['p99_ms']:.0f} | {app['cpu_us_per_delivery']:.0f} "
-                f"| {bare['deliveries_per_s']:,.0f} "
+                f"| {app['p99_ms']:.0f} | {app['cpu_us_per_delivery']:.0f} | {client_cpu(app)} "
+                f"| {bare['deliveries_per_s']:,.0f} | {client_cpu(bare)} "
                 f"| {app['deliveries_per_s'] / bare['deliveries_per_s']:.2f} |"
             )
     return head + "\n".join(rows) + "\n"
@@ -142,7 +155,7 @@ def bars(x, y, width, height, title, unit, groups, series):
 
 def chart(records):
     clients = sorted({c for (*_, c, ceiling) in records if not ceiling})
-    measured = [c for c in CONFIGURATIONS if any(key[:3] == c for key in records)]
+    measured = [c for c in CONFIGURATIONS if any(key[:4] == c for key in records)]
     names = ["baseline: a bare websockets server", *(CONFIGURATIONS[c] for c in measured)]
     # Every run measured the baseline again: its bar is the median of those runs.
     p99 = [[None] * len(clients) for _ in names]

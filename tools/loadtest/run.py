@@ -30,6 +30,7 @@ import psutil  # noqa: E402
 from client import app_payload, bare_payload  # noqa: E402
 from crowd import Crowd  # noqa: E402
 from helpers import free_port, wait_for_port  # noqa: E402
+from report import CLIENT_BOUND  # noqa: E402
 
 
 class Servers:
@@ -162,10 +163,11 @@ def stack_env(env, port, run_dir):
 
 # What many users run instead of Daphne (--server), in place of each Daphne line of the
 # Procfile, on its port; uvicorn with its `websockets` implementation, as the load test's own,
-# and without a log line per connection (Daphne logs none either).
+# and without a log line per connection (Daphne logs none either). Neither compresses, as
+# Daphne does not: uvicorn would by default, with zlib, for every socket and frame.
 OTHER_SERVERS = {
-    "uvicorn": "uvicorn --ws websockets --proxy-headers --no-access-log --log-level warning "
-    "--host $BIND --port ${port} backchat.asgi:application",
+    "uvicorn": "uvicorn --ws websockets --ws-per-message-deflate false --proxy-headers "
+    "--no-access-log --log-level warning --host $BIND --port ${port} backchat.asgi:application",
     "granian": "granian --interface asginl --host $BIND --port ${port} backchat.asgi:application",
 }
 
@@ -308,9 +310,6 @@ def summary(tally, rate, seconds, cpu):
         "client_cpu_percent": 100 * sum(client_cpu) / seconds,
         "client_busiest_percent": 100 * max(client_cpu) / seconds,
     }
-
-
-CLIENT_BOUND = 90  # % of a core: a client process this busy delays its own deliveries
 
 
 def client_bound(result):
@@ -463,6 +462,8 @@ def main():
                         help="time the servers' garbage collections (gcstats.py)")  # fmt: skip
     parser.add_argument("--gc-freeze", action="store_true",
                         help="also gc.freeze() in each server once started")  # fmt: skip
+    parser.add_argument("--gc-threshold", type=positive(int),
+                        help="collect the youngest objects every N new ones, not 700")  # fmt: skip
     parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
@@ -490,6 +491,7 @@ def main():
         "LOADTEST_LAYER": layer,
         "LOADTEST_GC_STATS": str(work / "gc") if args.gc_stats else "",
         "LOADTEST_GC_FREEZE": "1" if args.gc_freeze else "",
+        "LOADTEST_GC_THRESHOLD": str(args.gc_threshold or ""),
         "REDIS_PORT": str(redis_port),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
@@ -501,7 +503,9 @@ def main():
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
                        env=env, check=True)  # fmt: skip
     print(
-        f"{args.step}, {layer} layer, {args.server}: {args.clients} clients, "
+        f"{args.step}, {layer} layer, {args.server}"
+        + (f", collector every {args.gc_threshold}" if args.gc_threshold else "")
+        + f": {args.clients} clients, "
         f"from {args.rate:g} messages/s, {args.duration:g} s a round",
         file=sys.stderr,
     )
@@ -544,6 +548,7 @@ def main():
         print(cpu_split(app[0]))
     if args.record:
         result = {"step": args.step, "layer": layer, "server": args.server}
+        result |= {"gc_threshold": args.gc_threshold}
         result |= {"clients": args.clients, "client_processes": args.client_processes}
         result |= {"ceiling": args.ceiling, "machine": machine(), "app": app, "baseline": bare}
         with args.record.open("a") as out:

@@ -4,6 +4,7 @@ The load test puts this folder on PYTHONPATH and sets DJANGO_SETTINGS_MODULE to 
 (this file); LOADTEST_DB and LOADTEST_LAYER come from tools/loadtest/run.py.
 """
 
+import gc
 import os
 
 import gcstats
@@ -19,6 +20,10 @@ if os.environ.get("LOADTEST_LAYER") == "pubsub":
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]},  # noqa: F405
     }
+
+if os.environ.get("LOADTEST_GC_THRESHOLD"):
+    # --gc-threshold: a collection of the youngest objects every N new ones, not every 700.
+    gc.set_threshold(int(os.environ["LOADTEST_GC_THRESHOLD"]))
 
 if os.environ.get("LOADTEST_GC_STATS"):
     gcstats.start(os.environ["LOADTEST_GC_STATS"], freeze=bool(os.environ["LOADTEST_GC_FREEZE"]))
