@@ -61,8 +61,10 @@ class Client:
         """Connect; the seconds it took."""
         started = time.perf_counter()
         extra = {"local_addr": (self.source_address, 0)} if self.source_address else {}
+        # No keepalive pings, as browsers send none: a server far behind would miss their
+        # answers, and the client would close a socket that the server still serves.
         self.socket = await connect(
-            self.url, additional_headers=self.headers, max_size=2**20, **extra
+            self.url, additional_headers=self.headers, max_size=2**20, ping_interval=None, **extra
         )
         return time.perf_counter() - started
 
