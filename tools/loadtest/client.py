@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 TOKEN = re.compile(r"lt-(\d+)-(\d+)-(\d+)-(\d+)")
 
@@ -31,6 +32,7 @@ class Tally:
     reordered: int = 0  # arrived after a later message of the same sender
     last_delivery: float = 0.0  # time.monotonic() of the newest delivery
     late: int = 0  # deliveries of an earlier round's messages, not counted in this one
+    closed: int = 0  # sockets the server has closed so far: they get nothing more
 
     @property
     def expected(self):
@@ -55,6 +57,7 @@ class Client:
         self.newest = {}  # sender -> the highest number seen from it
         self.seen = set()  # (sender, number)
         self.socket = None
+        self.closed = False  # by the server: this user sends nothing more, and gets nothing
         self.sent = 0
 
     async def open(self):
@@ -69,10 +72,14 @@ class Client:
         return time.perf_counter() - started
 
     async def receive(self):
-        async for frame in self.socket:
-            now = time.monotonic_ns()
-            for round_, sender, number, sent_at in TOKEN.findall(frame):
-                self.count(int(round_), int(sender), int(number), int(sent_at), now)
+        try:
+            async for frame in self.socket:
+                now = time.monotonic_ns()
+                for round_, sender, number, sent_at in TOKEN.findall(frame):
+                    self.count(int(round_), int(sender), int(number), int(sent_at), now)
+        except ConnectionClosed:
+            pass  # without a closing handshake (a server far behind may drop a socket so)
+        self.closed = True  # what it would have received counts as lost
 
     def count(self, round_, sender, number, sent_at_ns, now_ns):
         tally = self.tally
@@ -91,9 +98,15 @@ class Client:
         self.newest[sender] = max(number, self.newest.get(sender, 0))
 
     async def send(self, payload):
+        if self.closed:
+            return
         self.sent += 1
         token = f"lt-{self.tally.round}-{self.index}-{self.sent}-{time.monotonic_ns()}"
-        await self.socket.send(payload(token))
+        try:
+            await self.socket.send(payload(token))
+        except ConnectionClosed:
+            self.closed = True  # not sent: nobody expects it
+            return
         self.tally.sent += 1
 
 

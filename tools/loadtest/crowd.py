@@ -83,6 +83,7 @@ class Crowd:
             tally.duplicates += part.duplicates
             tally.reordered += part.reordered
             tally.late += part.late
+            tally.closed += part.closed
             tally.latencies_ns += part.latencies_ns
             tally.last_delivery = max(tally.last_delivery, part.last_delivery)
             cpu.append(seconds)
@@ -130,6 +131,7 @@ async def serve_commands(pipe, indices, url, headers, sources, payload, clients)
                 sending.result()  # raises what went wrong, if anything did
             pipe.send((tally.sent, tally.delivered, tally.unique, not sending.done()))
         elif command == "finish":
+            tally.closed = sum(client.closed for client in everyone)
             pipe.send((tally, time.process_time() - cpu))
         elif command == "close":
             for client in everyone:

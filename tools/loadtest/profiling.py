@@ -13,20 +13,21 @@ PLACES = [
     ("close_old_connections", "Channels closing stale database connections, in a thread"),
     ("Layer.receive", "reading events from the channel layer"),  # any layer's receive()
     ("group_send", "group_send"),
-    ("handle_reply", "sending frames: Daphne, autobahn, Twisted"),
+    ("AsyncWebsocketConsumer.send", "sending frames: the consumer's send, through the server"),
     ("save_message", "saving and rendering messages"),
     ("allow_frame", "counting frames for the rate limit"),
 ]
 
 
-def start(pids, rate, seconds, directory):
-    """Start one py-spy per process for a round at `rate`; nothing without a directory."""
+def start(server, pids, rate, seconds, directory):
+    """Start one py-spy per process of the `server` for a round at `rate`; nothing without
+    a directory."""
     if directory is None:
         return []
     directory.mkdir(parents=True, exist_ok=True)
     spies = []
     for pid in pids:
-        path = directory / f"daphne-{pid}-{rate:g}-per-s.txt"
+        path = directory / f"{server}-{pid}-{rate:g}-per-s.txt"
         command = ["py-spy", "record", "--pid", str(pid), "--duration", str(round(seconds))]
         command += ["--rate", "100", "--nonblocking", "--format", "raw", "--output", str(path)]
         spies.append((subprocess.Popen(command, stdout=subprocess.DEVNULL), path))

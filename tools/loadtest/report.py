@@ -57,9 +57,9 @@ def best_clean(rounds):
 
 def steady_table(records):
     head = (
-        "| Configuration | Clients | Delivered | Lost | p50 ms | p99 ms | max ms "
+        "| Configuration | Clients | Delivered | Lost | Sockets closed | p50 ms | p99 ms | max ms "
         "| CPU µs / delivery | Memory KiB / client | Client CPU % |\n"
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     )
     rows, baselines = [], {}
     for configuration, name in CONFIGURATIONS.items():
@@ -72,7 +72,7 @@ def steady_table(records):
 
 def row(name, clients, r):
     return (
-        f"| {name} | {clients} | {r['delivered']:,} | {r['lost']:,} "
+        f"| {name} | {clients} | {r['delivered']:,} | {r['lost']:,} | {r['closed']:,} "
         f"| {r['p50_ms']:,.0f} | {r['p99_ms']:,.0f} | {r['max_ms']:,.0f} "
         f"| {r['cpu_us_per_delivery']:.0f} | {r['rss_kib_per_client']:.0f} "
         f"| {client_cpu(r)} |"

@@ -216,7 +216,8 @@ def load(url, headers_for, source_for, payload, servers, args, limit):
         rounds, rate = [], args.rate
         clean_rate = failed_rate = None
         while True:
-            profile = profiling.start(servers.holder_pids(), rate, args.duration, args.profile)
+            profile = profiling.start(args.server, servers.holder_pids(), rate, args.duration,
+                                      args.profile)  # fmt: skip
             tally, seconds, cpu = send_round(crowd, rate, args.duration, servers)
             rounds.append(
                 summary(tally, rate, seconds, cpu)
@@ -296,6 +297,7 @@ def summary(tally, rate, seconds, cpu):
         "lost": tally.lost,
         "duplicates": tally.duplicates,
         "reordered": tally.reordered,
+        "closed": tally.closed,
         "p50_ms": percentile(ms, 0.50),
         "p95_ms": percentile(ms, 0.95),
         "p99_ms": percentile(ms, 0.99),
@@ -330,6 +332,7 @@ ROWS = [
     ("lost", "lost", "{:.0f}"),
     ("duplicates", "duplicates", "{:.0f}"),
     ("out of order", "reordered", "{:.0f}"),
+    ("sockets closed by the server", "closed", "{:.0f}"),
     ("latency p50, ms", "p50_ms", "{:.1f}"),
     ("latency p95, ms", "p95_ms", "{:.1f}"),
     ("latency p99, ms", "p99_ms", "{:.1f}"),
@@ -464,7 +467,7 @@ def main():
                         help="also gc.freeze() in each server once started")  # fmt: skip
     parser.add_argument("--gc-threshold", type=positive(int),
                         help="collect the youngest objects every N new ones, not 700")  # fmt: skip
-    parser.add_argument("--profile", type=Path, help="sample each Daphne with py-spy, into DIR")
+    parser.add_argument("--profile", type=Path, help="sample the servers with py-spy, into DIR")
     parser.add_argument("--record", type=Path, help="append the results to this JSON lines file")
     args = parser.parse_args()
     if not args.step.startswith(("04", "05", "06")):

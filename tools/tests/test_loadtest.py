@@ -88,6 +88,47 @@ def test_a_server_that_drops_and_repeats_is_caught():
     assert (tally.lost, tally.duplicates, tally.reordered) == (3, 3, 0)
 
 
+async def a_round_where_the_server_drops_a_socket():
+    """Three clients, three messages; after the first, the server drops the first client's
+    socket without a closing handshake, as a server far behind may."""
+    port, sockets, handled = run.free_port(), [], []
+
+    async def chat(websocket):
+        sockets.append(websocket)
+        async for frame in websocket:
+            for socket in sockets:
+                await socket.send(frame)
+            handled.append(len(sockets))
+            if len(handled) == 1:
+                sockets.pop(0).transport.abort()
+
+    server = await serve(chat, "127.0.0.1", port)
+    everyone = [Client(i, f"ws://127.0.0.1:{port}/", {}) for i in range(3)]
+    tally = Tally(clients=3)
+    for client in everyone:
+        await client.open()
+        client.tally = tally
+    readers = [asyncio.create_task(client.receive()) for client in everyone]
+    # The first client's second turn comes after its socket is gone: it sends nothing.
+    await send_at_rate(itertools.cycle(everyone), 20, 4, bare_payload)
+    async with asyncio.timeout(5):
+        while len(handled) < 3 or tally.delivered < sum(handled):
+            await asyncio.sleep(0.01)
+    await asyncio.wait_for(readers[0], 5)  # the dropped socket's reader has ended
+    closed = [client.closed for client in everyone]
+    for client in everyone[1:]:
+        await client.socket.close()
+    server.close()
+    return tally, closed
+
+
+def test_a_socket_the_server_drops_ends_quietly_and_its_deliveries_count_as_lost():
+    tally, closed = asyncio.run(a_round_where_the_server_drops_a_socket())
+    assert (tally.sent, tally.expected, tally.delivered) == (3, 9, 7)
+    assert (tally.lost, tally.duplicates, tally.reordered) == (2, 0, 0)
+    assert closed == [True, False, False]
+
+
 def test_clients_in_several_processes_catch_a_server_that_drops_and_repeats():
     port, handled, ready = run.free_port(), [], threading.Event()
     loop = asyncio.new_event_loop()
@@ -129,7 +170,7 @@ def test_a_round_against_the_baseline_server_counts_every_delivery(tmp_path):
     servers.start("baseline", [sys.executable, str(LOADTEST / "baseline.py"), str(port)])
     # Two client processes: every delivery is still matched, whichever process sent it.
     args = Namespace(clients=5, rate=4, duration=1, ceiling=False, profile=None,
-                     client_processes=2)  # fmt: skip
+                     server="daphne", client_processes=2)  # fmt: skip
     try:
         run.wait_for_port(port, servers.processes["baseline"])
         url = f"ws://127.0.0.1:{port}/"
@@ -192,7 +233,7 @@ def test_a_step_it_cannot_serve_is_refused(monkeypatch, argv, error):
         run.main()
 
 
-@pytest.mark.parametrize("option", ["--clients", "--rate", "--duration"])
+@pytest.mark.parametrize("option", ["--clients", "--rate", "--duration", "--gc-threshold"])
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_counts_and_times_must_be_above_zero(monkeypatch, capsys, option, value):
     monkeypatch.setattr(sys, "argv", ["run.py", "04", option, value])
@@ -211,3 +252,10 @@ def test_the_docs_tables_and_chart_are_drawn_from_the_recorded_results():
     for name, text in report.render(report.OUT / "results.jsonl").items():
         drawn = (report.OUT / name).read_text(encoding="utf-8")
         assert drawn == text, f"{name} is stale: run python tools/loadtest/report.py"
+
+
+@pytest.mark.parametrize(("busiest", "shown"), [(89.4, "120"), (90, "120 client-bound")])
+def test_a_round_whose_busiest_client_process_was_near_a_full_core_is_marked(busiest, shown):
+    result = {"client_cpu_percent": 120, "client_busiest_percent": busiest}
+    assert report.client_cpu(result) == shown
+    assert run.client_bound(result) == shown.endswith("client-bound")
