@@ -341,7 +341,10 @@ def figures(session):
         step = find_step(session, number)
         with session.chdir(f"steps/{step}"):
             record = [*options, "--record", str(results)]
-            for clients in ("50", "200", "500", "1000"):
+            # One Daphne (steps 04 and 05) is far behind at 500 already: at 1,000, the
+            # tool would wait minutes for it to open the sockets, and measure its collapse.
+            sizes = ("50", "200", "500", "1000") if number == "06" else ("50", "200", "500")
+            for clients in sizes:
                 # Exit status 3: messages were lost; recorded all the same.
                 session.run("python", str(LOADTEST), step, "--clients", clients, "--rate", "10",
                             "--duration", "15", *record, success_codes=[0, 3])  # fmt: skip

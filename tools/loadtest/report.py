@@ -7,6 +7,7 @@ chart.svg beside it. Standard library only; the same results give the same files
 """
 
 import json
+import math
 import statistics
 import sys
 from pathlib import Path
@@ -73,10 +74,15 @@ def steady_table(records):
 def row(name, clients, r):
     return (
         f"| {name} | {clients} | {r['delivered']:,} | {r['lost']:,} | {r['closed']:,} "
-        f"| {r['p50_ms']:,.0f} | {r['p99_ms']:,.0f} | {r['max_ms']:,.0f} "
+        f"| {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} "
         f"| {r['cpu_us_per_delivery']:.0f} | {r['rss_kib_per_client']:.0f} "
         f"| {client_cpu(r)} |"
     )
+
+
+def ms(value):
+    """A latency, or a dash when nothing arrived to time."""
+    return "—" if math.isnan(value) else f"{value:,.0f}"
 
 
 def client_cpu(r):
@@ -163,7 +169,8 @@ def chart(records):
     for (*configuration, c, ceiling), record in records.items():
         if not ceiling and tuple(configuration) in measured:
             i = measured.index(tuple(configuration)) + 1
-            p99[i][clients.index(c)] = record["app"][0]["p99_ms"]
+            app_p99 = record["app"][0]["p99_ms"]
+            p99[i][clients.index(c)] = None if math.isnan(app_p99) else app_p99
             bare_p99[clients.index(c)].append(record["baseline"][0]["p99_ms"])
     p99[0] = [statistics.median(values) if values else None for values in bare_p99]
     ceilings, bare_ceilings = [None] * len(names), []
