@@ -354,6 +354,27 @@ def figures(session):
 
 
 @nox.session(python=PYTHON)
+def thousand(session):
+    """The page's "A thousand in one room": step 06 at 1,000 clients, three runs of each
+    server and collector setting (about half an hour on 2 cores; nothing else running,
+    please), then redraw the page's tables."""
+    results = ROOT / "docs/assets/loadtest/thousand.jsonl"
+    results.unlink(missing_ok=True)
+    install_step(session, "06-deploy")
+    session.install(*LOADTEST_TOOLS, "-c", CONSTRAINTS)
+    tuned = ["--gc-threshold", "50000"]
+    options = [[], tuned, ["--server", "granian"], ["--server", "granian", *tuned]]
+    with session.chdir("steps/06-deploy"):
+        for _ in range(3):  # each option in turn: a slow spell of the machine hits them all
+            for extra in options:
+                session.run("python", str(LOADTEST), "06-deploy", "--clients", "1000",
+                            "--rate", "10", "--duration", "15", "--layer", "pubsub",
+                            "--gc-stats", *extra, "--record", str(results),
+                            success_codes=[0, 3])  # fmt: skip
+    session.run("python", "tools/loadtest/report.py")
+
+
+@nox.session(python=PYTHON)
 def wheelhouse(session):
     """Every wheel the workshop needs, into wheelhouse/ for a USB stick: for this machine, or
     `-- --platform all --python all` (tools/wheelhouse.py says more)."""

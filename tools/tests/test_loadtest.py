@@ -249,9 +249,14 @@ def test_a_rate_over_the_apps_limit_per_user_is_refused(monkeypatch, capsys):
 
 
 def test_the_docs_tables_and_chart_are_drawn_from_the_recorded_results():
-    for name, text in report.render(report.OUT / "results.jsonl").items():
+    for name, text in report.render(report.OUT).items():
         drawn = (report.OUT / name).read_text(encoding="utf-8")
         assert drawn == text, f"{name} is stale: run python tools/loadtest/report.py"
+
+
+def test_repeated_runs_are_shown_as_their_median_then_their_range():
+    assert report.spread([135, 114, 120]) == "120 (114 to 135)"
+    assert report.spread([6.41, 8.2, 7.0], ".1f") == "7.0 (6.4 to 8.2)"
 
 
 @pytest.mark.parametrize(("busiest", "shown"), [(89.4, "120"), (90, "120 client-bound")])
